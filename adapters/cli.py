@@ -1,0 +1,187 @@
+"""The ``crisiscell`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from bot.clock import Clock, DrillClock
+from bot.config import EXAMPLE_CONFIG, ConfigError, Settings, load_settings
+from bot.ledger import verify
+from storage.db import Database, DatabaseError
+
+
+def _version() -> str:
+    try:
+        return version("crisiscell")
+    except PackageNotFoundError:  # pragma: no cover - running from a checkout
+        return "unknown"
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="TOML config file (default: built-ins)")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="database URL or SQLite file (default: $CRISISCELL_DB, the config's "
+        "bot.database, or a SQLite file in your data directory)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="crisiscell",
+        description="Chat bot for a hospital crisis cell: decisions ledger, status answers.",
+    )
+    parser.add_argument("--version", action="version", version=f"crisiscell {_version()}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    sub = parser.add_subparsers(dest="cmd", required=True, metavar="COMMAND")
+
+    shell = sub.add_parser(
+        "shell",
+        help="chat with the bot in this terminal",
+        description="Chat with the bot in this terminal (SQLite by default). "
+        "Lines starting with ':' are for the shell: :as USER, :now ISO, :quit.",
+    )
+    _common(shell)
+    shell.add_argument(
+        "--as",
+        dest="user",
+        metavar="USER",
+        help="your user id (default: the config's shell.user, @operator:local)",
+    )
+    shell.add_argument(
+        "--now", metavar="ISO", help="start the clock at this time, e.g. 2022-05-15T09:00 (drills)"
+    )
+    shell.add_argument(
+        "--jsonl", action="store_true", help="print one JSON object per input line (for scripts)"
+    )
+
+    ledger = sub.add_parser("ledger", help="the decision ledger")
+    lsub = ledger.add_subparsers(dest="ledger_cmd", required=True, metavar="ACTION")
+    lv = lsub.add_parser("verify", help="check the hash chain; exit 1 at the first broken entry")
+    _common(lv)
+
+    db = sub.add_parser("db", help="the database")
+    dsub = db.add_subparsers(dest="db_cmd", required=True, metavar="ACTION")
+    du = dsub.add_parser("upgrade", help="apply the schema migrations (also done on start)")
+    _common(du)
+    ds = dsub.add_parser("status", help="show the database and its schema revision")
+    _common(ds)
+
+    cfg = sub.add_parser("config", help="configuration files")
+    csub = cfg.add_subparsers(dest="config_cmd", required=True, metavar="ACTION")
+    csub.add_parser("example", help="print a complete, commented example config")
+    cc = csub.add_parser("check", help="validate a config file")
+    cc.add_argument("file")
+    return parser
+
+
+def _clock(settings: Settings, now: str | None) -> Clock | None:
+    if not now:
+        return None
+    try:
+        start = datetime.fromisoformat(now)
+    except ValueError:
+        raise SystemExit(
+            f"crisiscell: --now: not an ISO date/time: {now!r} (e.g. 2022-05-15T09:00)"
+        ) from None
+    return DrillClock(start, settings.bot.timezone)
+
+
+async def _shell(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.runtime import build_runtime
+    from adapters.terminal.shell import run_shell
+
+    runtime = await build_runtime(settings, db_url=args.db, clock=_clock(settings, args.now))
+    try:
+        history = Path(user_data_dir("crisiscell", appauthor=False)) / "shell_history"
+        return await run_shell(
+            runtime,
+            user=args.user or settings.shell.user,
+            jsonl=args.jsonl,
+            stdin=sys.stdin,
+            history=history,
+        )
+    finally:
+        await runtime.close()
+
+
+async def _verify(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.runtime import database_url
+
+    db = Database(database_url(settings, args.db))
+    try:
+        await db.migrate()
+        async with db.uow() as uow:
+            result = await verify(uow)
+    finally:
+        await db.dispose()
+    if result.ok:
+        print(f"ok: {result.checked} ledger entries chain and match the decision tables")
+        return 0
+    where = f"entry {result.bad_seq}" if result.bad_seq is not None else "the tables"
+    print(f"FAILED at {where}: {result.reason} ({result.checked} entries before it verified)")
+    return 1
+
+
+async def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.runtime import database_url
+
+    db = Database(database_url(settings, args.db))
+    try:
+        if args.db_cmd == "upgrade":
+            await db.migrate()
+            print(f"{db.description}: schema up to date")
+        else:
+            current, head = await db.revision()
+            state = "up to date" if current == head else f"needs upgrade to {head}"
+            print(f"{db.description}: schema revision {current or 'none'} ({state})")
+    finally:
+        await db.dispose()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        if args.cmd == "config":
+            if args.config_cmd == "example":
+                sys.stdout.write(EXAMPLE_CONFIG)
+                return 0
+            load_settings(args.file)
+            print(f"{args.file}: ok")
+            return 0
+        settings = load_settings(args.config)
+        if args.cmd == "shell":
+            return asyncio.run(_shell(args, settings))
+        if args.cmd == "ledger":
+            return asyncio.run(_verify(args, settings))
+        if args.cmd == "db":
+            return asyncio.run(_db(args, settings))
+    except ConfigError as e:
+        print(f"crisiscell: config error:\n{e}", file=sys.stderr)
+        return 2
+    except DatabaseError as e:
+        print(f"crisiscell: database error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

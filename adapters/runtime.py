@@ -1,0 +1,57 @@
+"""The composition root: settings + database + clock -> a dispatcher and an outbox sender."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from bot.catalog import Catalog
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.events import EventBus
+from bot.roles import Directory
+from commands import build_router
+from storage.db import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    catalog: Catalog
+    directory: Directory
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        await self.db.dispose()
+
+
+def database_url(settings: Settings, cli_url: str | None) -> str | None:
+    """--db, then CRISISCELL_DB, then the config's bot.database, then the default file."""
+    return cli_url or os.environ.get("CRISISCELL_DB") or settings.bot.database
+
+
+async def build_runtime(
+    settings: Settings, *, db_url: str | None = None, clock: Clock | None = None
+) -> Runtime:
+    db = Database(database_url(settings, db_url))
+    try:
+        await db.migrate()
+    except BaseException:
+        await db.dispose()
+        raise
+    clock = clock or SystemClock(settings.bot.timezone)
+    catalog = settings.build_catalog()
+    directory = settings.build_directory()
+    dispatcher = Dispatcher(
+        uow_factory=db.uow,
+        clock=clock,
+        catalog=catalog,
+        directory=directory,
+        router=build_router(),
+        bus=EventBus(),
+        default_lang=settings.bot.language,
+    )
+    return Runtime(settings, db, clock, catalog, directory, dispatcher)

@@ -1,0 +1,225 @@
+"""The terminal chat: the embedded default, for drills and first use.
+
+Interactive on a terminal (prompt, history); one message per line otherwise.
+Shell-only lines: ``:as USER``, ``:now ISO``, ``:help``, ``:quit``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from adapters.runtime import Runtime
+from adapters.terminal.render import render_text
+from bot.clock import DrillClock
+from bot.model import Incoming, RoomRef, room_ref
+from bot.outbox import OutboxSender
+from bot.ports import OutboxItem
+
+ROOM: RoomRef = room_ref("shell", "local")
+
+SHELL_HELP = """\
+:as USER    speak as another user id (roles come from the config)
+:now ISO    move the clock, e.g. :now 2022-05-15T08:00 (drills replay a day)
+:quit       leave (Ctrl-D works too)
+Anything else is sent to the bot: try /help"""
+
+
+class ShellChat:
+    """The terminal as a chat port: delivering means printing."""
+
+    platform = "shell"
+
+    def __init__(self, emit: Callable[[str], None]) -> None:
+        self.emit = emit
+
+    async def deliver(self, item: OutboxItem) -> None:
+        self.emit(render_text(item.reply))
+
+
+class Shell:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        user: str,
+        jsonl: bool = False,
+        out: TextIO | None = None,
+    ) -> None:
+        self.runtime = runtime
+        self.user = user
+        self.jsonl = jsonl
+        self.out = out or sys.stdout
+        self.chat = ShellChat(self._print_text)
+        self.sender = OutboxSender(runtime.db.uow, runtime.clock, {"shell": self.chat})
+
+    def _print_text(self, text: str) -> None:
+        if self.jsonl:
+            self._write_json(
+                {"input": None, "user": None, "replies": [{"text": text, "facts": {}}]}
+            )
+        else:
+            self.out.write(text + "\n\n")
+            self.out.flush()
+
+    def _write_json(self, obj: dict[str, Any]) -> None:
+        self.out.write(json.dumps(obj, ensure_ascii=False) + "\n")
+        self.out.flush()
+
+    def _name(self, user: str) -> str:
+        person = self.runtime.directory.person(user)
+        if person:
+            return person.name
+        shell = self.runtime.settings.shell
+        return shell.user_name if user == shell.user else user
+
+    async def start(self) -> None:
+        """Deliver what an earlier run left undelivered (a crash after a commit)."""
+        await self.sender.sweep()
+
+    async def handle_line(self, line: str) -> bool:
+        """Handle one input line; False means quit."""
+        text = line.strip()
+        if not text:
+            return True
+        if text.startswith(":") and not text.startswith("::"):
+            return self._shell_line(text)
+        incoming = Incoming(
+            platform="shell",
+            room=ROOM,
+            sender=self.user,
+            sender_name=self._name(self.user),
+            text=text,
+            command_text=text,
+            event_id=uuid.uuid4().hex,
+            sent_at=self.runtime.clock.now(),
+            is_direct=True,
+            addressed=True,
+        )
+        handled = await self.runtime.dispatcher.handle(incoming)
+        if self.jsonl:
+            self._write_json(
+                {
+                    "input": text,
+                    "user": self.user,
+                    "replies": [
+                        {"text": render_text(r), "facts": r.facts} for r in handled.replies
+                    ],
+                }
+            )
+            await self._mark_sent(handled.items)
+        else:
+            await self.sender.deliver_in_turn(handled.items)
+        return True
+
+    async def _mark_sent(self, items: tuple[OutboxItem, ...]) -> None:
+        async with self.runtime.db.uow() as uow:
+            await uow.outbox.mark_sent([i.id for i in items], at=self.runtime.clock.now())
+            await uow.commit()
+
+    def _shell_line(self, text: str) -> bool:
+        cmd, _, arg = text[1:].partition(" ")
+        arg = arg.strip()
+        facts: dict[str, Any]
+        if cmd in ("quit", "q", "exit"):
+            return False
+        if cmd == "as" and arg:
+            self.user = arg
+            roles = ", ".join(sorted(self.runtime.directory.roles(arg)))
+            msg, facts = f"you are now {arg} (roles: {roles})", {"kind": "as", "user": arg}
+        elif cmd == "now" and arg:
+            clock = self.runtime.clock
+            if not isinstance(clock, DrillClock):
+                msg, facts = (
+                    "the clock is real time here; start the shell with --now to drill",
+                    {"kind": "error"},
+                )
+            else:
+                try:
+                    when = datetime.fromisoformat(arg)
+                except ValueError:
+                    msg, facts = (
+                        f"not an ISO date/time: {arg!r} (e.g. 2022-05-15T08:00)",
+                        {"kind": "error"},
+                    )
+                else:
+                    clock.set(when)
+                    now = clock.now()
+                    msg, facts = (
+                        f"clock set to {now:%A %Y-%m-%d %H:%M %Z}",
+                        {"kind": "clock", "now": now.isoformat()},
+                    )
+        else:
+            msg, facts = SHELL_HELP, {"kind": "shell-help"}
+        if self.jsonl:
+            self._write_json(
+                {"input": text, "user": self.user, "replies": [{"text": msg, "facts": facts}]}
+            )
+        else:
+            self.out.write(msg + "\n\n")
+            self.out.flush()
+        return True
+
+
+def _setup_readline(history: Path) -> Callable[[], None]:
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - not on every platform
+        return lambda: None
+    with contextlib.suppress(OSError):
+        readline.read_history_file(history)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            history.parent.mkdir(parents=True, exist_ok=True)
+            readline.write_history_file(history)
+
+    return save
+
+
+async def run_shell(
+    runtime: Runtime,
+    *,
+    user: str,
+    jsonl: bool,
+    stdin: TextIO,
+    history: Path | None = None,
+) -> int:
+    shell = Shell(runtime, user=user, jsonl=jsonl)
+    await shell.start()
+    interactive = stdin.isatty() and not jsonl
+    sender_task = asyncio.create_task(shell.sender.run(), name="outbox-sender")
+    save_history = _setup_readline(history) if (interactive and history) else (lambda: None)
+    try:
+        if interactive:
+            print(
+                f"crisiscell — {runtime.db.description} — you are {user}. "
+                "Type /help, or :help for the shell. Ctrl-D quits.\n"
+            )
+        while True:
+            if interactive:
+                try:
+                    line = await asyncio.to_thread(input, f"{shell.user}> ")
+                except EOFError:
+                    print()
+                    break
+            else:
+                line = await asyncio.to_thread(stdin.readline)
+                if not line:
+                    break
+            if not await shell.handle_line(line):
+                break
+    finally:
+        save_history()
+        sender_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await sender_task
+    return 0

@@ -1,0 +1,219 @@
+"""Settings: one TOML file, validated at start into typed settings.
+
+Secrets never live in the file: they come from environment variables named in it.
+A bad value gives an error that names the key (``catalog.service[2].id: ...``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.catalog import (
+    DEFAULT_SERVICES,
+    DEFAULT_SITES,
+    Catalog,
+    Entry,
+    default_names,
+    merge_entries,
+)
+from bot.model import ALL_SITES, Lang
+from bot.roles import KNOWN_ROLES, Directory, Person
+
+
+class ConfigError(Exception):
+    """The config file cannot be used; the message names the file and the key."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSection(_Model):
+    timezone: str = "Europe/Brussels"
+    language: Lang = "fr"
+    name: str = "crisiscell"
+    database: str | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown time zone {v!r} (e.g. 'Europe/Brussels')") from e
+        return v
+
+    @field_validator("database")
+    @classmethod
+    def _no_password(cls, v: str | None) -> str | None:
+        if v and "@" in v and ":" in v.split("@", 1)[0].split("//", 1)[-1]:
+            raise ValueError(
+                "the database URL holds a password: set it in the CRISISCELL_DB "
+                "environment variable instead of the file"
+            )
+        return v
+
+
+class EntryModel(_Model):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    names: dict[Lang, str] = Field(default_factory=dict)
+    aliases: list[str] = Field(default_factory=list)
+
+    def entry(self) -> Entry:
+        return Entry(self.id, default_names(self.id, {str(k): v for k, v in self.names.items()}), tuple(self.aliases))
+
+
+class CatalogSection(_Model):
+    mode: Literal["extend", "replace"] = "extend"
+    service: list[EntryModel] = Field(default_factory=list)
+    site: list[EntryModel] = Field(default_factory=list)
+
+    @field_validator("site")
+    @classmethod
+    def _not_all(cls, v: list[EntryModel]) -> list[EntryModel]:
+        if any(s.id == ALL_SITES for s in v):
+            raise ValueError(f"'{ALL_SITES}' is reserved for the all-sites scope")
+        return v
+
+
+class PersonModel(_Model):
+    name: str = Field(min_length=1)
+    ids: list[str] = Field(min_length=1)
+    roles: list[str] = Field(default_factory=list)
+
+    @field_validator("roles")
+    @classmethod
+    def _roles(cls, v: list[str]) -> list[str]:
+        unknown = sorted(set(v) - KNOWN_ROLES)
+        if unknown:
+            raise ValueError(
+                f"unknown role(s) {', '.join(unknown)}; known: {', '.join(sorted(KNOWN_ROLES))}"
+            )
+        return v
+
+
+class ShellSection(_Model):
+    user: str = "@operator:local"
+    user_name: str = "Operator"
+    roles: list[str] = Field(default_factory=lambda: ["cell"])
+
+
+class Settings(_Model):
+    bot: BotSection = Field(default_factory=BotSection)
+    catalog: CatalogSection = Field(default_factory=CatalogSection)
+    person: list[PersonModel] = Field(default_factory=list)
+    shell: ShellSection = Field(default_factory=ShellSection)
+
+    def build_catalog(self) -> Catalog:
+        replace = self.catalog.mode == "replace"
+        services = merge_entries(
+            DEFAULT_SERVICES, [e.entry() for e in self.catalog.service], replace=replace
+        )
+        sites = merge_entries(
+            DEFAULT_SITES, [e.entry() for e in self.catalog.site], replace=replace
+        )
+        if not services:
+            raise ConfigError("catalog: mode 'replace' needs at least one [[catalog.service]]")
+        return Catalog(services=services, sites=sites)
+
+    def build_directory(self) -> Directory:
+        people = [Person(p.name, tuple(p.ids), frozenset(p.roles)) for p in self.person]
+        # The terminal operator gets the shell roles (cell by default) on top of any config.
+        return Directory(people, extra={self.shell.user: frozenset(self.shell.roles)})
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def parse_settings(text: str, *, source: str = "config") -> Settings:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{source}: not valid TOML: {e}") from e
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as e:
+        lines = [f"{source}: {_where(err['loc'])}: {err['msg']}" for err in e.errors()]
+        raise ConfigError("\n".join(lines)) from e
+
+
+def load_settings(path: str | Path | None) -> Settings:
+    if path is None:
+        return Settings()
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise ConfigError(f"{p}: cannot read the config file: {e.strerror}") from e
+    settings = parse_settings(text, source=str(p))
+    settings.build_catalog()  # surface catalog errors at start
+    return settings
+
+
+EXAMPLE_CONFIG = """\
+# crisiscell configuration -- every key is optional; this file shows the defaults
+# and a few examples. Check a file with: crisiscell config check crisiscell.toml
+# Secrets (database passwords, chat tokens) never go here: use environment variables.
+
+[bot]
+# The hospital's time zone: every "today", "tomorrow" and "monday" is read in it.
+timezone = "Europe/Brussels"
+# Default reply language when neither the room nor the message says: fr, en, nl or de.
+language = "fr"
+# The bot's name as users address it ("crisiscell decide ...").
+name = "crisiscell"
+# Database URL. Default: a SQLite file in your data directory. For PostgreSQL put the
+# URL, with its password, in the CRISISCELL_DB environment variable instead, e.g.
+#   CRISISCELL_DB=postgresql+asyncpg://crisiscell:secret@db.example:5432/crisiscell
+# database = "sqlite+aiosqlite:////var/lib/crisiscell/crisiscell.sqlite3"
+
+[catalog]
+# "extend" adds to (or renames within) the built-in services and sites;
+# "replace" uses only the entries below.
+mode = "extend"
+
+# A service: a fixed id (scripts use it), names per language, extra aliases.
+[[catalog.service]]
+id = "dialysis"
+names = { fr = "dialyse", en = "dialysis", nl = "dialyse", de = "Dialyse" }
+aliases = ["hémodialyse", "hemodialysis", "nierdialyse"]
+
+# Adding aliases to a built-in service keeps its names and aliases.
+[[catalog.service]]
+id = "radiology"
+aliases = ["rayons X"]
+
+# A site.
+[[catalog.site]]
+id = "saint-mard"
+names = { fr = "Saint-Mard", en = "Saint-Mard", nl = "Saint-Mard", de = "Saint-Mard" }
+aliases = ["st-mard"]
+
+# People and their roles: cell (decide, notify, approve), it (milestones).
+# Everybody is staff (ask, status). Use stable ids: Matrix user ids and Entra
+# object ids, never display names. One person may have several ids.
+[[person]]
+name = "Dr A. Example"
+ids = ["@a.example:hospital.example", "00000000-0000-0000-0000-000000000001"]
+roles = ["cell"]
+
+[[person]]
+name = "IT on call"
+ids = ["@it-oncall:hospital.example"]
+roles = ["it"]
+
+[shell]
+# Who types in `crisiscell shell` unless --as says otherwise, and their roles.
+user = "@operator:local"
+user_name = "Operator"
+roles = ["cell"]
+"""

@@ -1,0 +1,145 @@
+"""Decision services: record, revoke, resolve. Pure domain rules over the ports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+
+from bot.events import DecisionRecorded, DecisionRevoked
+from bot.ledger import decision_payload
+from bot.model import ALL_SITES, Actor, Decision, Status
+from bot.ports import UnitOfWork
+
+
+class DecisionNotFound(Exception):
+    def __init__(self, no: int) -> None:
+        super().__init__(f"no decision {no}")
+        self.no = no
+
+
+class AlreadyRevoked(Exception):
+    def __init__(self, no: int) -> None:
+        super().__init__(f"decision {no} is already revoked")
+        self.no = no
+
+
+async def record_decision(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    service: str,
+    site: str,
+    status: Status,
+    first_day: date,
+    last_day: date | None,
+    note: str,
+    source_event_id: str,
+    at: datetime,
+) -> Decision:
+    await uow.ledger.lock()
+    no = await uow.decisions.next_no()
+    earlier = await uow.decisions.overlapping(
+        service=service, site=site, first=first_day, last=last_day
+    )
+    draft = Decision(
+        no=no,
+        seq=0,
+        service=service,
+        site=site,
+        status=status,
+        first_day=first_day,
+        last_day=last_day,
+        note=note,
+        author_id=actor.id,
+        author_name=actor.name,
+        author_roles=tuple(sorted(actor.roles)),
+        platform=actor.platform,
+        room=str(actor.room),
+        source_event_id=source_event_id,
+        recorded_at=at,
+        supersedes=tuple(sorted(d.no for d in earlier)),
+    )
+    entry = await uow.ledger.append(
+        type="decision",
+        actor=actor,
+        at=at,
+        payload=decision_payload(draft),
+        service=service,
+        site=site,
+    )
+    decision = replace(draft, seq=entry.seq, recorded_at=entry.at)
+    await uow.decisions.add(decision)
+    uow.events.append(DecisionRecorded(decision))
+    return decision
+
+
+async def revoke_decision(
+    uow: UnitOfWork, *, actor: Actor, no: int, reason: str, at: datetime
+) -> Decision:
+    await uow.ledger.lock()
+    decision = await uow.decisions.get(no)
+    if decision is None:
+        raise DecisionNotFound(no)
+    if decision.revoked_by is not None:
+        raise AlreadyRevoked(no)
+    entry = await uow.ledger.append(
+        type="revocation",
+        actor=actor,
+        at=at,
+        payload={"no": no, "reason": reason},
+        service=decision.service,
+        site=decision.site,
+    )
+    await uow.decisions.add_revocation(no=no, seq=entry.seq, reason=reason)
+    uow.events.append(DecisionRevoked(decision, entry.seq, reason, actor))
+    return decision
+
+
+def resolve(
+    decisions: Iterable[Decision], *, service: str, site: str, day: date
+) -> Decision | None:
+    """The most recently recorded, non-revoked decision whose scope and period cover it.
+
+    A site-specific decision and an all-sites decision compete on recency. ``site`` may be
+    ``ALL_SITES``: then only all-sites decisions count.
+    """
+    best: Decision | None = None
+    for d in decisions:
+        if (
+            d.service == service
+            and d.revoked_by is None
+            and d.covers(day)
+            and (d.site == ALL_SITES or d.site == site)
+            and (best is None or d.no > best.no)
+        ):
+            best = d
+    return best
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    service: str
+    sites: tuple[str, ...]  # the sites this row covers; all configured sites -> "all sites"
+    decision: Decision | None
+
+
+async def board(
+    uow: UnitOfWork,
+    *,
+    day: date,
+    services: Sequence[str],
+    sites: Sequence[str],
+) -> list[BoardRow]:
+    """For each service, the sites grouped by the decision in force for ``day``."""
+    latest = await uow.decisions.latest_covering(day, services=services)
+    rows: list[BoardRow] = []
+    for service in services:
+        groups: dict[int | None, list[str]] = {}
+        for site in sites:
+            d = resolve(latest, service=service, site=site, day=day)
+            groups.setdefault(d.no if d else None, []).append(site)
+        by_no = {d.no: d for d in latest}
+        for no, group in groups.items():
+            rows.append(BoardRow(service, tuple(group), by_no.get(no) if no else None))
+    return rows

@@ -1,0 +1,276 @@
+"""The dispatcher: one unit of work per incoming message.
+
+Inside one transaction: the inbox row (a redelivered event does nothing), the audit
+row, the handler's writes, the domain events and the outbox rows of every reply.
+It commits once; only then may an adapter show the replies.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from bot.catalog import Catalog
+from bot.clock import Clock
+from bot.errors import DomainError, UsageError
+from bot.events import EventBus
+from bot.i18n import t
+from bot.model import Actor, Incoming, Lang, Paragraph, Reply
+from bot.ports import OutboxItem, UnitOfWork, UnitOfWorkFactory
+from bot.roles import Directory, may_run, required_roles
+from bot.router import Command, Context, Match, Router, Unknown
+
+log = logging.getLogger(__name__)
+
+QuestionAnswerer = Callable[[Context, str], Awaitable[list[Reply] | None]]
+
+
+def crash_point(name: str) -> None:
+    """Test seam: ``CRISISCELL_CRASH_AT=<name>`` exits the process at once, right here."""
+    if os.environ.get("CRISISCELL_CRASH_AT") == name:
+        os._exit(137)
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What came of one incoming message: the committed outbox items to deliver."""
+
+    duplicate: bool
+    items: tuple[OutboxItem, ...] = ()
+
+    @property
+    def replies(self) -> list[Reply]:
+        return [i.reply for i in self.items]
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        catalog: Catalog,
+        directory: Directory,
+        router: Router,
+        bus: EventBus | None = None,
+        default_lang: Lang = "fr",
+        questions: QuestionAnswerer | None = None,
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.catalog = catalog
+        self.directory = directory
+        self.router = router
+        self.bus = bus or EventBus()
+        self.default_lang = default_lang
+        self.questions = questions
+
+    def actor_for(self, incoming: Incoming) -> Actor:
+        person = self.directory.person(incoming.sender)
+        return Actor(
+            id=incoming.sender,
+            name=person.name if person else (incoming.sender_name or incoming.sender),
+            roles=self.directory.roles(incoming.sender),
+            platform=incoming.platform,
+            room=incoming.room,
+        )
+
+    async def handle(self, incoming: Incoming) -> Handled:
+        if incoming.from_bot:
+            return Handled(duplicate=False)
+        match = self.router.match(incoming.command_text, addressed=incoming.addressed)
+        if match is None and not incoming.addressed:
+            return Handled(duplicate=False)  # chatter not for the bot (questions: issue 3)
+        try:
+            async with self.uow_factory() as uow:
+                if not await self._claim(uow, incoming):
+                    return Handled(duplicate=True)
+                ctx = await self._context(uow, incoming, match)
+                replies, command, outcome, detail = await self._route(ctx, match)
+                await self.bus.drain(uow)
+                await uow.audit.record(
+                    at=self.clock.now(),
+                    platform=incoming.platform,
+                    room=incoming.room,
+                    sender=incoming.sender,
+                    event_id=incoming.event_id,
+                    command=command,
+                    outcome=outcome,
+                    detail=detail,
+                )
+                items = await self._enqueue(uow, incoming, replies)
+                await uow.commit()
+        except Exception:
+            ref = uuid.uuid4().hex[:8]
+            log.exception("handler failed (ref %s, event %s)", ref, incoming.event_id)
+            return await self._record_failure(incoming, match, ref)
+        crash_point("after-inbox-commit")
+        return Handled(duplicate=False, items=tuple(items))
+
+    async def _claim(self, uow: UnitOfWork, incoming: Incoming) -> bool:
+        return await uow.inbox.claim(
+            platform=incoming.platform,
+            event_id=incoming.event_id,
+            room=incoming.room,
+            at=self.clock.now(),
+        )
+
+    async def _context(
+        self, uow: UnitOfWork, incoming: Incoming, match: Match | Unknown | None
+    ) -> Context:
+        settings = await uow.rooms.get(incoming.room)
+        lang: Lang = self.default_lang
+        if settings.language in ("fr", "en", "nl", "de"):
+            lang = settings.language  # type: ignore[assignment]
+        elif isinstance(match, Match) and match.alias_lang:
+            lang = match.alias_lang
+        elif incoming.lang_hint:
+            lang = incoming.lang_hint
+        return Context(
+            incoming=incoming,
+            uow=uow,
+            clock=self.clock,
+            catalog=self.catalog,
+            directory=self.directory,
+            router=self.router,
+            actor=self.actor_for(incoming),
+            lang=lang,
+            default_lang=self.default_lang,
+        )
+
+    async def _route(
+        self, ctx: Context, match: Match | Unknown | None
+    ) -> tuple[list[Reply], str | None, str, str]:
+        """(replies, command name, audit outcome, audit detail)."""
+        if isinstance(match, Unknown):
+            return [self._unknown(ctx, match)], None, "unknown", match.word
+        if match is None:
+            if self.questions is not None:
+                answer = await self.questions(ctx, ctx.incoming.command_text)
+                if answer is not None:
+                    return answer, None, "question", ""
+            return (
+                [
+                    Reply(
+                        kind="error",
+                        lang=ctx.lang,
+                        severity="warning",
+                        blocks=(Paragraph(ctx.t("not_understood")),),
+                    )
+                ],
+                None,
+                "not-understood",
+                "",
+            )
+        cmd = match.command
+        if not may_run(ctx.actor.roles, cmd.name):
+            need = " / ".join(sorted(required_roles(cmd.name)))
+            text = ctx.t(
+                "refused",
+                command=f"/{cmd.name}",
+                roles=need,
+                have=", ".join(sorted(ctx.actor.roles)),
+            )
+            reply = Reply(
+                kind="error",
+                lang=ctx.lang,
+                severity="error",
+                blocks=(Paragraph(text),),
+                facts={
+                    "kind": "refused",
+                    "command": cmd.name,
+                    "needs": sorted(required_roles(cmd.name)),
+                },
+            )
+            return [reply], cmd.name, "refused", f"needs {need}"
+        try:
+            replies = await cmd.handler(ctx, match.args)
+        except UsageError as e:
+            return [usage_reply(ctx.lang, cmd, e.problems, e.show_usage)], cmd.name, "usage", str(e)
+        except DomainError as e:
+            reply = Reply(
+                kind="error",
+                lang=ctx.lang,
+                severity="error",
+                blocks=(Paragraph(e.message),),
+                facts={"kind": "error"},
+            )
+            return [reply], cmd.name, "rejected", e.message
+        return list(replies), cmd.name, "ok", ""
+
+    def _unknown(self, ctx: Context, match: Unknown) -> Reply:
+        lines = [ctx.t("unknown_command", command=match.word)]
+        if match.suggestions:
+            lines.append(
+                ctx.t(
+                    "parse.did_you_mean", choices=", ".join(f"/{c.name}" for c in match.suggestions)
+                )
+            )
+        lines.append(ctx.t("not_understood"))
+        return Reply(
+            kind="error",
+            lang=ctx.lang,
+            severity="warning",
+            blocks=tuple(Paragraph(x) for x in lines),
+            facts={"kind": "unknown-command", "suggestions": [c.name for c in match.suggestions]},
+        )
+
+    async def _enqueue(
+        self, uow: UnitOfWork, incoming: Incoming, replies: Sequence[Reply]
+    ) -> list[OutboxItem]:
+        now = self.clock.now()
+        return [
+            await uow.outbox.add(
+                room=incoming.room,
+                reply=r,
+                key=f"reply:{incoming.platform}:{incoming.event_id}:{i}",
+                at=now,
+            )
+            for i, r in enumerate(replies)
+        ]
+
+    async def _record_failure(
+        self, incoming: Incoming, match: Match | Unknown | None, ref: str
+    ) -> Handled:
+        lang = (match.alias_lang if isinstance(match, Match) else None) or self.default_lang
+        reply = Reply(
+            kind="error",
+            lang=lang,
+            severity="error",
+            blocks=(Paragraph(t(lang, "internal_error", ref=ref)),),
+            facts={"kind": "internal-error", "ref": ref},
+        )
+        async with self.uow_factory() as uow:
+            if not await self._claim(uow, incoming):
+                return Handled(duplicate=True)
+            await uow.audit.record(
+                at=self.clock.now(),
+                platform=incoming.platform,
+                room=incoming.room,
+                sender=incoming.sender,
+                event_id=incoming.event_id,
+                command=match.command.name if isinstance(match, Match) else None,
+                outcome="error",
+                detail=f"ref {ref}",
+            )
+            items = await self._enqueue(uow, incoming, [reply])
+            await uow.commit()
+        return Handled(duplicate=False, items=tuple(items))
+
+
+def usage_reply(lang: Lang, cmd: Command, problems: Sequence[str], show_usage: bool) -> Reply:
+    lines = list(problems)
+    if show_usage:
+        lines.append(t(lang, "usage", usage=cmd.text(cmd.usage, lang)))
+        if cmd.examples:
+            lines.append(t(lang, "example", example=cmd.examples[0]))
+    return Reply(
+        kind="usage",
+        lang=lang,
+        severity="warning",
+        blocks=tuple(Paragraph(x) for x in lines),
+        facts={"kind": "usage", "command": cmd.name},
+    )

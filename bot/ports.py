@@ -1,0 +1,190 @@
+"""Ports: what the core needs from storage and from the chat platforms.
+
+``storage/`` implements the unit of work and its repositories; ``adapters/``
+implement :class:`ChatPort`. The core depends only on these protocols.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from bot.model import Actor, Decision, LedgerEntry, Reply, RoomRef
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    room: RoomRef
+    key: str
+    reply: Reply
+    attempts: int
+
+
+@dataclass(frozen=True)
+class RoomSettings:
+    room: RoomRef
+    language: str | None = None  # None: the message's language, else the configured default
+    answer_questions: bool = False  # answer unaddressed questions in this room
+    briefing_time: str | None = None  # "HH:MM"
+
+
+class LedgerRepository(Protocol):
+    async def lock(self) -> None:
+        """Serialise appends for the rest of the unit of work (the chain must not fork)."""
+
+    async def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last entry; (0, GENESIS) when empty."""
+
+    async def append(
+        self,
+        *,
+        type: str,
+        actor: Actor,
+        at: datetime,
+        payload: dict[str, Any],
+        service: str | None = None,
+        site: str | None = None,
+    ) -> LedgerEntry: ...
+
+    async def entries(self, *, after_seq: int = 0, limit: int = 1000) -> list[LedgerEntry]:
+        """Entries in seq order, for verification and export."""
+
+    async def page(
+        self,
+        *,
+        types: Sequence[str],
+        service: str | None = None,
+        site: str | None = None,
+        limit: int,
+        offset: int = 0,
+    ) -> tuple[list[LedgerEntry], int]:
+        """Newest first, filtered; with the total count."""
+
+
+class DecisionRepository(Protocol):
+    async def next_no(self) -> int: ...
+
+    async def add(self, decision: Decision) -> None: ...
+
+    async def get(self, no: int) -> Decision | None: ...
+
+    async def get_many(self, nos: Sequence[int]) -> dict[int, Decision]: ...
+
+    async def add_revocation(self, *, no: int, seq: int, reason: str) -> None: ...
+
+    async def latest_covering(
+        self,
+        day: date,
+        *,
+        services: Sequence[str] | None = None,
+        sites: Sequence[str] | None = None,
+    ) -> list[Decision]:
+        """For each (service, site scope) the newest non-revoked decision covering ``day``."""
+
+    async def overlapping(
+        self, *, service: str, site: str, first: date, last: date | None
+    ) -> list[Decision]:
+        """Non-revoked decisions of ``service`` whose scope and period overlap."""
+
+    async def all(self) -> list[Decision]:
+        """Every decision with its revocation, in number order (verification)."""
+
+    async def revocations(self) -> dict[int, tuple[int, str]]:
+        """decision no -> (ledger seq, reason), for verification."""
+
+
+class InboxRepository(Protocol):
+    async def claim(self, *, platform: str, event_id: str, room: RoomRef, at: datetime) -> bool:
+        """Record the event as handled; False if it already was (a redelivery)."""
+
+
+class OutboxRepository(Protocol):
+    async def add(self, *, room: RoomRef, reply: Reply, key: str, at: datetime) -> OutboxItem: ...
+
+    async def pending(self, *, platform: str, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """Unsent items for a platform whose next attempt is due, oldest first."""
+
+    async def next_due(self, *, platform: str) -> datetime | None:
+        """When the earliest unsent item of a platform is due, if any."""
+
+    async def mark_sent(self, ids: Sequence[int], *, at: datetime) -> None: ...
+
+    async def mark_failed(self, item_id: int, *, error: str, retry_at: datetime | None) -> None:
+        """``retry_at`` None: give up (dead letter)."""
+
+
+class AuditRepository(Protocol):
+    async def record(
+        self,
+        *,
+        at: datetime,
+        platform: str,
+        room: RoomRef,
+        sender: str,
+        event_id: str,
+        command: str | None,
+        outcome: str,
+        detail: str = "",
+    ) -> None: ...
+
+
+class RoomSettingsRepository(Protocol):
+    async def get(self, room: RoomRef) -> RoomSettings: ...
+
+    async def put(self, settings: RoomSettings) -> None: ...
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Handlers and services use it; only the dispatcher commits."""
+
+    @property
+    def ledger(self) -> LedgerRepository: ...
+
+    @property
+    def decisions(self) -> DecisionRepository: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
+    def outbox(self) -> OutboxRepository: ...
+
+    @property
+    def audit(self) -> AuditRepository: ...
+
+    @property
+    def rooms(self) -> RoomSettingsRepository: ...
+
+    events: list[object]
+    """Domain events raised in this unit of work; the dispatcher hands them to subscribers."""
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Rolls back whatever was not committed."""
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class ChatPort(Protocol):
+    """What a chat adapter offers the outbox sender."""
+
+    platform: str
+
+    async def deliver(self, item: OutboxItem) -> None:
+        """Send one outbox item; raise to have it retried later."""

@@ -1,0 +1,126 @@
+"""Commands as data, and the router that finds one in a message.
+
+Accepted forms: ``/decide ...``, ``!decide ...`` (Element captures ``/``), and, when the
+message is addressed to the bot (mention, reply, direct chat), a bare ``decide ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rapidfuzz import fuzz, process
+
+from bot.clock import Clock
+from bot.i18n import t
+from bot.model import Actor, Incoming, Lang
+from bot.ports import UnitOfWork
+from bot.text import fold
+
+if TYPE_CHECKING:
+    from bot.catalog import Catalog
+    from bot.roles import Directory
+
+PREFIXES = ("/", "!")
+
+
+@dataclass
+class Context:
+    """What a handler gets: the message, the unit of work and the bot's parts."""
+
+    incoming: Incoming
+    uow: UnitOfWork
+    clock: Clock
+    catalog: Catalog
+    directory: Directory
+    router: Router
+    actor: Actor
+    lang: Lang
+    default_lang: Lang
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def t(self, msg_key: str, **kw: Any) -> str:
+        return t(self.lang, msg_key, **kw)
+
+    def today(self) -> date:
+        return self.clock.now().date()
+
+
+Handler = Callable[[Context, str], Awaitable[list[Any]]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str  # canonical English name; the key of the role table
+    handler: Handler
+    usage: Mapping[str, str]  # per language; "en" required
+    summary: Mapping[str, str]
+    examples: tuple[str, ...] = ()
+    aliases: Mapping[str, Lang | None] = field(default_factory=dict)  # alias -> its language
+    details: Mapping[str, str] = field(default_factory=dict)
+
+    def text(self, table: Mapping[str, str], lang: Lang) -> str:
+        return table.get(lang) or table["en"]
+
+    def all_names(self) -> dict[str, Lang | None]:
+        return {fold(self.name): "en", **{fold(a): lang for a, lang in self.aliases.items()}}
+
+
+@dataclass(frozen=True)
+class Match:
+    command: Command
+    alias: str
+    alias_lang: Lang | None
+    args: str
+    prefixed: bool
+
+
+@dataclass(frozen=True)
+class Unknown:
+    word: str
+    suggestions: tuple[Command, ...]
+
+
+class Router:
+    def __init__(self, commands: Iterable[Command]) -> None:
+        self.commands: tuple[Command, ...] = tuple(commands)
+        self._by_alias: dict[str, tuple[Command, Lang | None]] = {}
+        for c in self.commands:
+            for alias, lang in c.all_names().items():
+                if alias in self._by_alias and self._by_alias[alias][0] is not c:
+                    raise ValueError(f"command alias {alias!r} is used twice")
+                self._by_alias[alias] = (c, lang)
+
+    def get(self, name: str) -> Command | None:
+        found = self._by_alias.get(fold(name).lstrip("/!"))
+        return found[0] if found else None
+
+    def match(self, text: str, *, addressed: bool) -> Match | Unknown | None:
+        """A command, an unknown ``/word``, or None (not a command: maybe a question)."""
+        stripped = text.strip()
+        prefixed = stripped[:1] in PREFIXES
+        body = stripped[1:].lstrip() if prefixed else stripped
+        if not body:
+            return None
+        word, _, args = body.partition(" ")
+        word = word.rstrip(":,")
+        found = self._by_alias.get(fold(word))
+        if found:
+            if not prefixed and not addressed:
+                return None
+            return Match(found[0], word, found[1], args.strip(), prefixed)
+        if prefixed:
+            return Unknown(word, self.suggest(word))
+        return None
+
+    def suggest(self, word: str, limit: int = 3) -> tuple[Command, ...]:
+        out: list[Command] = []
+        for alias, _score, _ in process.extract(
+            fold(word), list(self._by_alias), scorer=fuzz.ratio, limit=10, score_cutoff=60
+        ):
+            c = self._by_alias[alias][0]
+            if c not in out:
+                out.append(c)
+        return tuple(out[:limit])

@@ -1,0 +1,14 @@
+"""What users can say: one module per family, each exposing ``COMMANDS``."""
+
+from __future__ import annotations
+
+from bot.router import Command, Router
+from commands import board, decisions, meta
+
+
+def all_commands() -> tuple[Command, ...]:
+    return (*decisions.COMMANDS, *board.COMMANDS, *meta.COMMANDS)
+
+
+def build_router() -> Router:
+    return Router(all_commands())

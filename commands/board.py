@@ -1,0 +1,238 @@
+"""/status (the board for a day) and /history (the ledger, newest first)."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+
+from bot.decisions import board
+from bot.errors import UsageError
+from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
+from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status, Table
+from bot.router import Command, Context
+from commands.parsing import parse_filter, read_day
+from commands.present import site_label
+
+HISTORY_PAGE = 10
+
+
+def _status_cell(ctx: Context, d: Decision | None) -> str:
+    return ctx.catalog.status_name(d.status, ctx.lang) if d else ctx.t("status.none")
+
+
+async def _board_reply(
+    ctx: Context, day: date, services: tuple[str, ...], sites: tuple[str, ...]
+) -> Reply:
+    all_sites = ctx.catalog.site_ids
+    rows_out: list[tuple[str, ...]] = []
+    items: list[dict[str, object]] = []
+    notes: list[str] = []
+    rows = await board(
+        ctx.uow, day=day, services=services or ctx.catalog.service_ids, sites=sites or all_sites
+    )
+    for row in rows:
+        if not sites and set(row.sites) == set(all_sites):
+            where, fact_sites = site_label(ctx, ALL_SITES), [ALL_SITES]
+        elif not sites and len(row.sites) > len(all_sites) / 2 and len(rows) > 1:
+            where = (
+                ctx.t("board.other_sites")
+                + " ("
+                + join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
+                + ")"
+            )
+            fact_sites = list(row.sites)
+        else:
+            where = join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
+            fact_sites = list(row.sites)
+        d = row.decision
+        rows_out.append(
+            (
+                ctx.catalog.service_name(row.service, ctx.lang),
+                where,
+                _status_cell(ctx, d),
+                ctx.t("decision.no_ref", no=d.no) if d else "—",
+            )
+        )
+        if d and d.note and d.status != Status.OPEN:
+            text = ctx.t("board.note", no=d.no, note=d.note)
+            if text not in notes:
+                notes.append(text)
+        for s in fact_sites:
+            items.append(
+                {
+                    "service": row.service,
+                    "site": s,
+                    "date": day.isoformat(),
+                    "status": str(d.status) if d else None,
+                    "decision": d.no if d else None,
+                }
+            )
+    blocks: list[Block] = [Table(tuple(ctx.t("board.headers").split("|")), tuple(rows_out))]
+    if notes:
+        blocks.append(BulletList(tuple(notes)))
+    return Reply(
+        kind="board",
+        lang=ctx.lang,
+        title=ctx.t("board.title", day=fmt_day(day, ctx.lang)),
+        blocks=tuple(blocks),
+        facts={"kind": "status", "date": day.isoformat(), "items": items},
+    )
+
+
+async def status(ctx: Context, args: str) -> list[Reply]:
+    f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
+    if f.rest:
+        try:
+            days = [read_day(f.rest, ctx.today(), ctx.lang)]
+        except UsageError:
+            guesses = ctx.catalog.suggest_services(f.rest)
+            if guesses and not f.services:
+                from commands.parsing import unknown_service
+
+                raise unknown_service(f.rest, ctx.catalog, ctx.lang) from None
+            raise
+    else:
+        days = [ctx.today(), ctx.today() + timedelta(days=1)]
+    return [await _board_reply(ctx, d, f.services, f.sites) for d in days]
+
+
+_PAGE = re.compile(r"^(?:(?:page|p|pagina|seite)\s*)?(\d+)$")
+
+
+async def history(ctx: Context, args: str) -> list[Reply]:
+    f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
+    page = 1
+    if f.rest:
+        m = _PAGE.match(f.rest)
+        if not m:
+            from commands.parsing import unknown_service
+
+            raise unknown_service(f.rest, ctx.catalog, ctx.lang)
+        page = max(1, int(m.group(1)))
+    service = f.services[0] if len(f.services) == 1 else None
+    site = f.sites[0] if len(f.sites) == 1 else None
+    if len(f.services) > 1 or len(f.sites) > 1:
+        raise UsageError(ctx.t("parse.no_service"))
+    entries, total = await ctx.uow.ledger.page(
+        types=("decision", "revocation"),
+        service=service,
+        site=site,
+        limit=HISTORY_PAGE,
+        offset=(page - 1) * HISTORY_PAGE,
+    )
+    pages = max(1, -(-total // HISTORY_PAGE))
+    if total == 0:
+        return [
+            Reply(
+                kind="text",
+                lang=ctx.lang,
+                title=ctx.t("history.title"),
+                blocks=(Paragraph(ctx.t("history.empty")),),
+                facts={"kind": "history", "total": 0, "page": 1, "entries": []},
+            )
+        ]
+    if page > pages:
+        raise UsageError(ctx.t("history.bad_page", pages=pages), show_usage=False)
+    bodies = [json.loads(e.body) for e in entries]
+    nos = [b["payload"]["no"] for b in bodies]
+    decisions = await ctx.uow.decisions.get_many(nos)
+    lines: list[str] = []
+    facts: list[dict[str, object]] = []
+    for entry, body in zip(entries, bodies, strict=True):
+        p = body["payload"]
+        when = fmt_time(entry.at, ctx.lang, ctx.clock.tz)
+        name = body["actor"]["name"]
+        if entry.type == "decision":
+            d = decisions.get(p["no"])
+            line = ctx.t(
+                "history.decision",
+                no=p["no"],
+                when=when,
+                name=name,
+                service=ctx.catalog.service_name(body["service"], ctx.lang),
+                site=site_label(ctx, body["site"]),
+                status=ctx.catalog.status_name(p["status"], ctx.lang),
+                period=fmt_period(
+                    date.fromisoformat(p["first_day"]),
+                    date.fromisoformat(p["last_day"]) if p["last_day"] else None,
+                    ctx.lang,
+                ),
+            )
+            if p["note"]:
+                line += f" — {p['note']}"
+            if d is not None and d.revoked_by is not None:
+                line += ctx.t("history.revoked")
+        else:
+            line = ctx.t("history.revocation", when=when, name=name, no=p["no"])
+            if p["reason"]:
+                line += f" — {p['reason']}"
+        lines.append(line)
+        facts.append(
+            {"seq": entry.seq, "type": entry.type, "decision": p["no"], "at": entry.at.isoformat()}
+        )
+    more = f"/history {args.strip()} page {page + 1}".replace("  ", " ")
+    footer = (
+        ctx.t("history.page", page=page, pages=pages, total=total, next=more)
+        if page < pages
+        else ctx.t("history.last_page", page=page, pages=pages, total=total)
+    )
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            title=ctx.t("history.title"),
+            blocks=(BulletList(tuple(lines)), Paragraph(footer)),
+            facts={
+                "kind": "history",
+                "total": total,
+                "page": page,
+                "pages": pages,
+                "entries": facts,
+            },
+        )
+    ]
+
+
+COMMANDS = (
+    Command(
+        name="status",
+        handler=status,
+        aliases={
+            "statut": "fr",
+            "situation": "fr",
+            "etat": "fr",
+            "état": "fr",
+            "toestand": "nl",
+            "stand": "de",
+            "lage": "de",
+        },
+        usage={
+            "en": "/status [<day>] [at <site>] [<service>]",
+            "fr": "/statut [<jour>] [à <site>] [<service>]",
+            "nl": "/status [<dag>] [in <locatie>] [<dienst>]",
+        },
+        summary={
+            "en": "the board for a day (default: today and tomorrow)",
+            "fr": "le tableau d'un jour (par défaut : aujourd'hui et demain)",
+            "nl": "het overzicht van een dag (standaard: vandaag en morgen)",
+        },
+        examples=("/status", "/status monday at arlon", "/statut demain radiologie"),
+    ),
+    Command(
+        name="history",
+        handler=history,
+        aliases={"historique": "fr", "geschiedenis": "nl", "verlauf": "de"},
+        usage={
+            "en": "/history [<service>] [at <site>] [page <n>]",
+            "fr": "/historique [<service>] [à <site>] [page <n>]",
+            "nl": "/geschiedenis [<dienst>] [in <locatie>] [pagina <n>]",
+        },
+        summary={
+            "en": "the decisions and revocations, newest first",
+            "fr": "les décisions et révocations, les plus récentes d'abord",
+            "nl": "de beslissingen en intrekkingen, nieuwste eerst",
+        },
+        examples=("/history radiology", "/history at arlon page 2"),
+    ),
+)

@@ -1,0 +1,219 @@
+"""/decide and /revoke: the cell's decisions, recorded in the ledger."""
+
+from __future__ import annotations
+
+import re
+
+from bot.decisions import (
+    AlreadyRevoked,
+    DecisionNotFound,
+    record_decision,
+    resolve,
+    revoke_decision,
+)
+from bot.errors import DomainError, UsageError
+from bot.i18n import fmt_day, fmt_period
+from bot.model import Paragraph, Reply
+from bot.router import Command, Context
+from commands.parsing import parse_decide, split_note
+from commands.present import decision_fact, decision_line, decision_ref, recorded_by, site_label
+
+
+async def decide(ctx: Context, args: str) -> list[Reply]:
+    req = parse_decide(args, catalog=ctx.catalog, today=ctx.today(), lang=ctx.lang)
+    now = ctx.clock.now()
+    recorded = []
+    for service in req.services:
+        for site in req.sites:
+            recorded.append(
+                await record_decision(
+                    ctx.uow,
+                    actor=ctx.actor,
+                    service=service,
+                    site=site,
+                    status=req.status,
+                    first_day=req.period.first,
+                    last_day=req.period.last,
+                    note=req.note,
+                    source_event_id=ctx.incoming.event_id,
+                    at=now,
+                )
+            )
+    blocks: list[Paragraph] = []
+    for d in recorded:
+        blocks.append(Paragraph(decision_line(ctx, d)))
+        if d.supersedes:
+            refs = ", ".join(decision_ref(ctx, n) for n in d.supersedes)
+            blocks.append(Paragraph(ctx.t("decision.supersedes", nos=refs)))
+    if req.note:
+        blocks.append(Paragraph(ctx.t("decision.note", note=req.note)))
+    blocks.append(Paragraph(recorded_by(ctx, recorded[0])))
+    last = req.period.last
+    if last is not None and last < ctx.today():
+        blocks.append(Paragraph(ctx.t("decision.past")))
+    title = (
+        ctx.t("decision.recorded.title")
+        if len(recorded) == 1
+        else ctx.t("decision.recorded.many.title", n=len(recorded))
+    )
+    return [
+        Reply(
+            kind="decision",
+            lang=ctx.lang,
+            title=title,
+            severity="success",
+            blocks=tuple(blocks),
+            facts={
+                "kind": "decision",
+                "decisions": [d.no for d in recorded],
+                "items": [decision_fact(d) for d in recorded],
+            },
+        )
+    ]
+
+
+_NUMBER = re.compile(r"^\s*(?:n[°o.]?\s*|nr\.?\s*|#)?(\d+)\s*$", re.IGNORECASE)
+
+
+async def revoke(ctx: Context, args: str) -> list[Reply]:
+    spec, reason = split_note(args)
+    m = _NUMBER.match(spec)
+    if not m:
+        raise UsageError(ctx.t("revoke.need_number"))
+    no = int(m.group(1))
+    try:
+        d = await revoke_decision(
+            ctx.uow, actor=ctx.actor, no=no, reason=reason, at=ctx.clock.now()
+        )
+    except DecisionNotFound as e:
+        raise DomainError(ctx.t("revoke.unknown", no=no)) from e
+    except AlreadyRevoked as e:
+        raise DomainError(ctx.t("revoke.already", no=no)) from e
+    blocks = [
+        Paragraph(
+            ctx.t(
+                "revoke.done",
+                no=d.no,
+                service=ctx.catalog.service_name(d.service, ctx.lang),
+                site=site_label(ctx, d.site),
+                status=ctx.catalog.status_name(d.status, ctx.lang),
+                period=fmt_period(d.first_day, d.last_day, ctx.lang),
+            )
+        )
+    ]
+    if reason:
+        blocks.append(Paragraph(ctx.t("revoke.reason", reason=reason)))
+    # What applies now on the revoked decision's first day (its own site scope).
+    day = max(d.first_day, ctx.today()) if d.covers(ctx.today()) else d.first_day
+    latest = await ctx.uow.decisions.latest_covering(day, services=[d.service])
+    now_in_force = resolve(latest, service=d.service, site=d.site, day=day)
+    state = (
+        ctx.t(
+            "status.in_force",
+            status=ctx.catalog.status_name(now_in_force.status, ctx.lang),
+            no=now_in_force.no,
+        )
+        if now_in_force
+        else ctx.t("status.none")
+    )
+    blocks.append(
+        Paragraph(
+            ctx.t(
+                "revoke.now",
+                service=ctx.catalog.service_name(d.service, ctx.lang),
+                site=site_label(ctx, d.site),
+                day=fmt_day(day, ctx.lang),
+                state=state,
+            )
+        )
+    )
+    return [
+        Reply(
+            kind="decision",
+            lang=ctx.lang,
+            title=ctx.t("revoke.title"),
+            severity="success",
+            blocks=tuple(blocks),
+            facts={
+                "kind": "revocation",
+                "revoked": d.no,
+                "reason": reason,
+                "now": {
+                    "service": d.service,
+                    "site": d.site,
+                    "date": day.isoformat(),
+                    "status": str(now_in_force.status) if now_in_force else None,
+                    "decision": now_in_force.no if now_in_force else None,
+                },
+            },
+        )
+    ]
+
+
+COMMANDS = (
+    Command(
+        name="decide",
+        handler=decide,
+        aliases={
+            "decision": "fr",
+            "décision": "fr",
+            "décider": "fr",
+            "decider": "fr",
+            "beslissing": "nl",
+            "beslis": "nl",
+            "entscheidung": "de",
+        },
+        usage={
+            "en": "/decide <service>[, <service>…] [at <site>] <status> [<when>] [: <note>]",
+            "fr": "/décision <service>[, <service>…] [à <site>] <statut> [<quand>] [: <note>]",
+            "nl": "/beslissing <dienst>[, <dienst>…] [in <locatie>] <status> [<wanneer>] "
+            "[: <opmerking>]",
+        },
+        summary={
+            "en": "record a decision for a service (all sites unless one is named)",
+            "fr": "enregistrer une décision pour un service (tous les sites sauf si précisé)",
+            "nl": "een beslissing vastleggen voor een dienst (alle locaties tenzij vermeld)",
+        },
+        examples=(
+            "/decide radiology cancelled monday : all scheduled exams cancelled",
+            "/décision prises de sang maintenu jusqu'à nouvel ordre",
+            "/decide surgery case-by-case tomorrow",
+            "/decide consultations at arlon open 17/05",
+            "/decide radiology, scintigraphy cancelled monday",
+        ),
+        details={
+            "en": "Statuses: open, reduced, case-by-case, cancelled, closed. When: today, "
+            "tomorrow, monday, 16/05, 16 May, from 16 to 20 May, from monday, until "
+            "friday, until further notice (the default: from today).",
+            "fr": "Statuts : ouvert/maintenu, réduit, au cas par cas, annulé, fermé. Quand : "
+            "aujourd'hui, demain, lundi, 16/05, 16 mai, du 16 au 20 mai, à partir de "
+            "lundi, jusqu'au vendredi, jusqu'à nouvel ordre (par défaut : dès "
+            "aujourd'hui).",
+            "nl": "Statussen: open, beperkt, geval per geval, geannuleerd, gesloten. Wanneer: "
+            "vandaag, morgen, maandag, 16/05, 16 mei, van 16 tot 20 mei, vanaf maandag, "
+            "tot vrijdag, tot nader order (standaard: vanaf vandaag).",
+        },
+    ),
+    Command(
+        name="revoke",
+        handler=revoke,
+        aliases={
+            "révoquer": "fr",
+            "revoquer": "fr",
+            "annuler-decision": "fr",
+            "intrekken": "nl",
+            "widerrufen": "de",
+        },
+        usage={
+            "en": "/revoke <number> [: <reason>]",
+            "fr": "/révoquer <numéro> [: <motif>]",
+            "nl": "/intrekken <nummer> [: <reden>]",
+        },
+        summary={
+            "en": "revoke a decision (the ledger keeps it, marked revoked)",
+            "fr": "révoquer une décision (le registre la garde, marquée révoquée)",
+            "nl": "een beslissing intrekken (het register bewaart ze als ingetrokken)",
+        },
+        examples=("/revoke 12 : recorded for the wrong day",),
+    ),
+)

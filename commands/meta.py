@@ -1,0 +1,199 @@
+"""/help, /whoami and /room (per-room settings)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from bot.errors import UsageError
+from bot.model import LANGS, Block, BulletList, Paragraph, Reply
+from bot.roles import may_run, required_roles
+from bot.router import Command, Context
+from bot.text import fold
+
+
+async def help_(ctx: Context, args: str) -> list[Reply]:
+    name = args.strip().lstrip("/!")
+    if name:
+        cmd = ctx.router.get(name)
+        if cmd is None:
+            suggestions = ctx.router.suggest(name)
+            lines = [ctx.t("unknown_command", command=name)]
+            if suggestions:
+                lines.append(
+                    ctx.t(
+                        "parse.did_you_mean", choices=", ".join(f"/{c.name}" for c in suggestions)
+                    )
+                )
+            raise UsageError(*lines)
+        blocks: list[Paragraph | BulletList] = [
+            Paragraph(ctx.t("usage", usage=cmd.text(cmd.usage, ctx.lang))),
+            Paragraph(cmd.text(cmd.summary, ctx.lang)),
+        ]
+        if cmd.details:
+            blocks.append(Paragraph(cmd.text(cmd.details, ctx.lang)))
+        if cmd.examples:
+            blocks.append(BulletList(cmd.examples))
+        aliases = [f"/{a}" for a in cmd.aliases]
+        if aliases:
+            blocks.append(Paragraph(ctx.t("help.aliases", aliases=", ".join(aliases))))
+        need = required_roles(cmd.name)
+        if need != {"staff"}:
+            blocks.append(Paragraph(ctx.t("help.needs", roles=" / ".join(sorted(need)))))
+        return [
+            Reply(
+                kind="help",
+                lang=ctx.lang,
+                title=f"/{cmd.name}",
+                blocks=tuple(blocks),
+                facts={"kind": "help", "command": cmd.name},
+            )
+        ]
+    lines = []
+    for cmd in ctx.router.commands:
+        line = f"{cmd.text(cmd.usage, ctx.lang)} — {cmd.text(cmd.summary, ctx.lang)}"
+        if not may_run(ctx.actor.roles, cmd.name):
+            line += f" ({ctx.t('help.needs', roles=' / '.join(sorted(required_roles(cmd.name))))})"
+        lines.append(line)
+    return [
+        Reply(
+            kind="help",
+            lang=ctx.lang,
+            title=ctx.t("help.title"),
+            blocks=(BulletList(tuple(lines)), Paragraph(ctx.t("help.footer"))),
+            facts={"kind": "help", "commands": [c.name for c in ctx.router.commands]},
+        )
+    ]
+
+
+async def whoami(ctx: Context, args: str) -> list[Reply]:
+    person = ctx.directory.person(ctx.actor.id)
+    text = ctx.t(
+        "whoami",
+        id=ctx.actor.id,
+        person=f" ({person.name})" if person else "",
+        roles=", ".join(sorted(ctx.actor.roles)),
+        room=str(ctx.incoming.room),
+    )
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            blocks=(Paragraph(text),),
+            facts={
+                "kind": "whoami",
+                "id": ctx.actor.id,
+                "person": person.name if person else None,
+                "roles": sorted(ctx.actor.roles),
+                "room": str(ctx.incoming.room),
+            },
+        )
+    ]
+
+
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:h]([0-5]\d)$")
+_ON = {"on", "oui", "yes", "aan", "ja", "an", "1", "true"}
+_OFF = {"off", "non", "no", "uit", "nee", "aus", "0", "false"}
+
+
+async def room(ctx: Context, args: str) -> list[Reply]:
+    settings = await ctx.uow.rooms.get(ctx.incoming.room)
+    words = fold(args).split()
+    if words:
+        if len(words) != 2:
+            raise UsageError(ctx.t("room.bad"))
+        what, value = words
+        if what in ("language", "langue", "taal", "sprache", "lang"):
+            if value not in (*LANGS, "auto"):
+                raise UsageError(ctx.t("room.bad"))
+            settings = replace(settings, language=None if value == "auto" else value)
+        elif what in ("questions", "vragen", "fragen"):
+            if value not in _ON | _OFF:
+                raise UsageError(ctx.t("room.bad"))
+            settings = replace(settings, answer_questions=value in _ON)
+        elif what in ("briefing",):
+            m = _TIME.match(value)
+            if value in _OFF:
+                settings = replace(settings, briefing_time=None)
+            elif m:
+                settings = replace(settings, briefing_time=f"{int(m[1]):02d}:{m[2]}")
+            else:
+                raise UsageError(ctx.t("room.bad"))
+        else:
+            raise UsageError(ctx.t("room.bad"))
+        await ctx.uow.rooms.put(settings)
+    # Answer in the room's (possibly new) language.
+    lang = settings.language if settings.language in LANGS else ctx.lang
+    ctx.lang = lang
+    blocks: list[Block] = []
+    if words:
+        blocks.append(Paragraph(ctx.t("room.updated")))
+    language = settings.language or ctx.t("room.language.auto", default=ctx.default_lang)
+    blocks.append(
+        BulletList(
+            (
+                ctx.t("room.language", value=language),
+                ctx.t("room.questions", value=ctx.t("on" if settings.answer_questions else "off")),
+                ctx.t("room.briefing", value=settings.briefing_time or ctx.t("none")),
+            )
+        )
+    )
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            title=ctx.t("room.title"),
+            blocks=tuple(blocks),
+            facts={
+                "kind": "room",
+                "room": str(settings.room),
+                "language": settings.language,
+                "answer_questions": settings.answer_questions,
+                "briefing_time": settings.briefing_time,
+            },
+        )
+    ]
+
+
+COMMANDS = (
+    Command(
+        name="help",
+        handler=help_,
+        aliases={"aide": "fr", "hulp": "nl", "hilfe": "de"},
+        usage={"en": "/help [<command>]", "fr": "/aide [<commande>]", "nl": "/hulp [<commando>]"},
+        summary={
+            "en": "the commands, or one command in detail",
+            "fr": "les commandes, ou le détail d'une commande",
+            "nl": "de commando's, of één commando in detail",
+        },
+        examples=("/help decide",),
+    ),
+    Command(
+        name="whoami",
+        handler=whoami,
+        aliases={"quisuisje": "fr", "moi": "fr", "wiebenik": "nl", "werbinich": "de"},
+        usage={"en": "/whoami", "fr": "/quisuisje", "nl": "/wiebenik"},
+        summary={
+            "en": "your id and roles",
+            "fr": "votre identifiant et vos rôles",
+            "nl": "uw id en rollen",
+        },
+        examples=("/whoami",),
+    ),
+    Command(
+        name="room",
+        handler=room,
+        aliases={"salle": "fr", "ruimte": "nl", "raum": "de"},
+        usage={
+            "en": "/room [language fr|en|nl|de|auto | questions on|off | briefing HH:MM|off]",
+            "fr": "/salle [language fr|en|nl|de|auto | questions on|off | briefing HH:MM|off]",
+            "nl": "/ruimte [language fr|en|nl|de|auto | questions on|off | briefing HH:MM|off]",
+        },
+        summary={
+            "en": "this room's settings (language, questions, briefing time)",
+            "fr": "les réglages de cette salle (langue, questions, heure du briefing)",
+            "nl": "de instellingen van deze ruimte (taal, vragen, tijdstip briefing)",
+        },
+        examples=("/room language nl", "/room questions on", "/room briefing 07:30"),
+    ),
+)

@@ -1,0 +1,181 @@
+"""The database: engine set-up, migrations on start, and the unit of work.
+
+SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` so that
+"recorded" is said only once the commit is durable, and every unit of work starts
+with ``BEGIN IMMEDIATE`` so that writers are serialised (the ledger never forks).
+PostgreSQL (asyncpg) serialises ledger appends with a row lock on the chain head.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from platformdirs import user_data_dir
+from sqlalchemy import Connection, event, make_url
+from sqlalchemy.engine import URL
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from storage.repos import SqlAudit, SqlDecisions, SqlInbox, SqlLedger, SqlOutbox, SqlRooms
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or is not at the expected schema."""
+
+
+def default_database_path() -> Path:
+    return Path(user_data_dir("crisiscell", appauthor=False)) / "crisiscell.sqlite3"
+
+
+def normalize_url(url: str | None) -> str:
+    """Accept a file path, ``sqlite:///...``, ``postgresql://...`` or a full async URL."""
+    if not url:
+        path = default_database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+    if "://" not in url:
+        path = Path(url).expanduser().resolve()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+    parsed: URL = make_url(url)
+    driver = parsed.drivername
+    if driver in ("sqlite", "sqlite+pysqlite"):
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    elif driver in ("postgresql", "postgres", "postgresql+psycopg2", "postgresql+psycopg"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif driver not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise DatabaseError(f"unsupported database URL scheme {driver!r}: use sqlite or postgresql")
+    return parsed.render_as_string(hide_password=False)
+
+
+def describe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade(connection: Connection) -> None:
+    command.upgrade(_alembic_config(connection), "head")
+
+
+def _current(connection: Connection) -> tuple[str | None, str | None]:
+    current = MigrationContext.configure(connection).get_current_revision()
+    head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
+    return current, head
+
+
+class Database:
+    def __init__(self, url: str | None = None, *, echo: bool = False) -> None:
+        self.url = normalize_url(url)
+        self.dialect = make_url(self.url).get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo}
+        if self.dialect == "postgresql":
+            kwargs.update(pool_size=5, max_overflow=5, pool_pre_ping=True)
+        self.engine: AsyncEngine = create_async_engine(self.url, **kwargs)
+        if self.dialect == "sqlite":
+            _sqlite_setup(self.engine)
+
+    @property
+    def description(self) -> str:
+        return describe_url(self.url)
+
+    async def migrate(self) -> None:
+        """Apply the Alembic migrations (on start, and ``crisiscell db upgrade``)."""
+        try:
+            async with self.engine.begin() as conn:
+                await conn.run_sync(_upgrade)
+        except OSError as e:
+            raise DatabaseError(f"cannot reach the database {self.description}: {e}") from e
+
+    async def revision(self) -> tuple[str | None, str | None]:
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(_current)
+
+    def uow(self) -> SqlUnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    __call__ = uow
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def _sqlite_setup(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy (below) emit BEGIN itself, so it can be BEGIN IMMEDIATE.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+class SqlUnitOfWork:
+    """One transaction; the repositories share its connection. Rolls back unless committed."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._conn: AsyncConnection | None = None
+        self.events: list[object] = []
+
+    async def __aenter__(self) -> SqlUnitOfWork:
+        conn = await self._engine.connect()
+        try:
+            await conn.begin()
+        except BaseException:
+            await asyncio.shield(conn.close())
+            raise
+        self._conn = conn
+        self.ledger = SqlLedger(conn)
+        self.decisions = SqlDecisions(conn)
+        self.inbox = SqlInbox(conn)
+        self.outbox = SqlOutbox(conn)
+        self.audit = SqlAudit(conn)
+        self.rooms = SqlRooms(conn)
+        self.events = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                await conn.rollback()
+        finally:
+            await asyncio.shield(conn.close())
+
+    async def commit(self) -> None:
+        assert self._conn is not None, "unit of work not entered"
+        await self._conn.commit()
+
+    async def rollback(self) -> None:
+        assert self._conn is not None, "unit of work not entered"
+        await self._conn.rollback()
+        self.events.clear()

@@ -1,0 +1,157 @@
+"""The tables. Migrations (storage/migrations) create them; this module describes them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Zone-aware in Python, UTC in the database (SQLite has no time zones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("type", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", String(255), nullable=False),
+    Column("service", String(64)),
+    Column("site", String(64)),
+    Column("body", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+    Index("ix_ledger_type_service_site", "type", "service", "site", "seq"),
+)
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("no", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, ForeignKey("ledger.seq"), nullable=False, unique=True),
+    Column("service", String(64), nullable=False),
+    Column("site", String(64), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date),
+    Column("note", Text, nullable=False),
+    Column("author_id", String(255), nullable=False),
+    Column("author_name", String(255), nullable=False),
+    Column("author_roles", Text, nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("room", String(512), nullable=False),
+    Column("source_event_id", String(255), nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("supersedes", Text, nullable=False),
+    Index("ix_decisions_service_first_day", "service", "first_day"),
+)
+
+revocations = Table(
+    "revocations",
+    metadata,
+    Column(
+        "decision_no", Integer, ForeignKey("decisions.no"), primary_key=True, autoincrement=False
+    ),
+    Column("seq", Integer, ForeignKey("ledger.seq"), nullable=False, unique=True),
+    Column("reason", Text, nullable=False),
+)
+
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("platform", String(32), primary_key=True),
+    Column("event_id", String(255), primary_key=True),
+    Column("room", String(512), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String(512), nullable=False, unique=True),
+    Column("platform", String(32), nullable=False),
+    Column("room", String(512), nullable=False),
+    Column("reply", Text, nullable=False),
+    Column("state", String(16), nullable=False),  # pending | sent | dead
+    Column("attempts", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Column("last_error", Text),
+    Index("ix_outbox_platform_state_next", "platform", "state", "next_attempt_at"),
+)
+
+audit = Table(
+    "audit",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("platform", String(32), nullable=False),
+    Column("room", String(512), nullable=False),
+    Column("sender", String(255), nullable=False),
+    Column("event_id", String(255), nullable=False),
+    Column("command", String(64)),
+    Column("outcome", String(32), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+
+room_settings = Table(
+    "room_settings",
+    metadata,
+    Column("room", String(512), primary_key=True),
+    Column("language", String(8)),
+    Column("answer_questions", Boolean, nullable=False),
+    Column("briefing_time", String(5)),
+)
