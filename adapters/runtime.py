@@ -19,7 +19,8 @@ from storage.db import Database
 class Runtime:
     settings: Settings
     db: Database
-    clock: Clock
+    clock: Clock  # the domain's time: real, or a drill's (--now)
+    wall_clock: Clock  # real time, for delivery retries whatever the drill's time
     catalog: Catalog
     directory: Directory
     dispatcher: Dispatcher
@@ -54,4 +55,5 @@ async def build_runtime(
         bus=EventBus(),
         default_lang=settings.bot.language,
     )
-    return Runtime(settings, db, clock, catalog, directory, dispatcher)
+    wall_clock = SystemClock(settings.bot.timezone)
+    return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher)

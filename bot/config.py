@@ -65,7 +65,11 @@ class EntryModel(_Model):
     aliases: list[str] = Field(default_factory=list)
 
     def entry(self) -> Entry:
-        return Entry(self.id, default_names(self.id, {str(k): v for k, v in self.names.items()}), tuple(self.aliases))
+        return Entry(
+            self.id,
+            default_names(self.id, {str(k): v for k, v in self.names.items()}),
+            tuple(self.aliases),
+        )
 
 
 class CatalogSection(_Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
@@ -304,7 +304,13 @@ class SqlOutbox:
         o = T.outbox.c
         rows = await self.conn.execute(
             select(T.outbox)
-            .where(o.platform == platform, o.state == "pending", o.next_attempt_at <= now)
+            # A new item is due at once whatever the clocks say (a drill's clock may be set
+            # in the past or the future); retries wait for their time.
+            .where(
+                o.platform == platform,
+                o.state == "pending",
+                or_(o.attempts == 0, o.next_attempt_at <= now),
+            )
             .order_by(o.id)
             .limit(limit)
         )
@@ -321,16 +327,19 @@ class SqlOutbox:
 
     async def next_due(self, *, platform: str) -> datetime | None:
         o = T.outbox.c
-        due = (
+        pending = (o.platform == platform) & (o.state == "pending")
+        fresh = (
             await self.conn.execute(
-                select(func.min(o.next_attempt_at)).where(
-                    o.platform == platform, o.state == "pending"
-                )
+                select(func.count()).select_from(T.outbox).where(pending, o.attempts == 0)
             )
         ).scalar_one()
-        if due is None:
+        if fresh:
+            return datetime.min.replace(tzinfo=UTC)  # due now
+        due = await self.conn.execute(select(func.min(o.next_attempt_at)).where(pending))
+        value = due.scalar_one()
+        if value is None:
             return None
-        return T.UTCDateTime().process_result_value(due, self.conn.dialect)
+        return T.UTCDateTime().process_result_value(value, self.conn.dialect)
 
     async def mark_sent(self, ids: Sequence[int], *, at: datetime) -> None:
         if ids:

@@ -58,7 +58,7 @@ class Shell:
         self.jsonl = jsonl
         self.out = out or sys.stdout
         self.chat = ShellChat(self._print_text)
-        self.sender = OutboxSender(runtime.db.uow, runtime.clock, {"shell": self.chat})
+        self.sender = OutboxSender(runtime.db.uow, runtime.wall_clock, {"shell": self.chat})
 
     def _print_text(self, text: str) -> None:
         if self.jsonl:
@@ -121,7 +121,7 @@ class Shell:
 
     async def _mark_sent(self, items: tuple[OutboxItem, ...]) -> None:
         async with self.runtime.db.uow() as uow:
-            await uow.outbox.mark_sent([i.id for i in items], at=self.runtime.clock.now())
+            await uow.outbox.mark_sent([i.id for i in items], at=self.runtime.wall_clock.now())
             await uow.commit()
 
     def _shell_line(self, text: str) -> bool:

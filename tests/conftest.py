@@ -1,0 +1,76 @@
+"""Shared fixtures: databases (SQLite file, PostgreSQL server), a bot harness, a fake clock."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
+
+import pytest
+
+from tests.harness import Harness, pg_admin_url, pg_reachable
+
+REQUIRE_ALL = os.environ.get("CRISISCELL_REQUIRE_ALL") == "1"
+
+
+def skip_or_fail(reason: str) -> None:
+    """Skip with a reason on a developer's machine; under CI (REQUIRE_ALL) a skip is a failure."""
+    if REQUIRE_ALL:
+        pytest.fail(f"CRISISCELL_REQUIRE_ALL=1 but: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: object) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path}/crisiscell.sqlite3"
+
+
+def _pg_execute(sql: str) -> None:
+    import asyncpg
+
+    async def run() -> None:
+        conn = await asyncpg.connect(pg_admin_url(), timeout=5)
+        try:
+            await conn.execute(sql)
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    admin = pg_admin_url()
+    if not asyncio.run(pg_reachable(admin)):
+        skip_or_fail(f"PostgreSQL is not reachable at {admin} (set CRISISCELL_PG_URL)")
+    name = f"crisiscell_t_{uuid.uuid4().hex[:12]}"
+    _pg_execute(f'CREATE DATABASE "{name}"')
+    base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """The same test on SQLite and on PostgreSQL."""
+    name = "sqlite_url" if request.param == "sqlite" else "pg_url"
+    url: str = request.getfixturevalue(name)
+    return url
+
+
+START = datetime.fromisoformat("2022-05-15T09:12:00+02:00")
+
+
+@pytest.fixture
+async def bot(sqlite_url: str) -> AsyncIterator[Harness]:
+    """The whole core on a SQLite file, driven like a chat room; the clock is fake."""
+    h = await Harness.start(sqlite_url, now=START)
+    try:
+        yield h
+    finally:
+        await h.close()
