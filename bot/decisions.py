@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.events import DecisionRecorded, DecisionRevoked
 from bot.ledger import decision_payload
@@ -58,7 +58,7 @@ async def record_decision(
         room=str(actor.room),
         source_event_id=source_event_id,
         recorded_at=at,
-        supersedes=tuple(sorted(d.no for d in earlier)),
+        supersedes=superseded(earlier, site=site, first=first_day, last=last_day),
     )
     entry = await uow.ledger.append(
         type="decision",
@@ -94,6 +94,34 @@ async def revoke_decision(
     await uow.decisions.add_revocation(no=no, seq=entry.seq, reason=reason)
     uow.events.append(DecisionRevoked(decision, entry.seq, reason, actor))
     return decision
+
+
+SUPERSEDE_HORIZON = timedelta(days=92)
+
+
+def superseded(
+    earlier: Iterable[Decision], *, site: str, first: date, last: date | None
+) -> tuple[int, ...]:
+    """The earlier decisions that were in force somewhere in the new decision's scope.
+
+    An earlier decision that overlaps but was itself already replaced everywhere the new
+    one applies is not listed. Open-ended periods are looked at for ``SUPERSEDE_HORIZON``.
+    """
+    candidates = sorted((d for d in earlier if d.revoked_by is None), key=lambda d: -d.no)
+    # an all-sites decision is looked at on every site an earlier decision names
+    scopes = ({ALL_SITES} | {d.site for d in candidates}) if site == ALL_SITES else {site}
+    end = first + SUPERSEDE_HORIZON if last is None else min(last, first + SUPERSEDE_HORIZON)
+    found: set[int] = set()
+    for scope in scopes:
+        relevant = [d for d in candidates if d.site in (scope, ALL_SITES)]
+        day = first
+        while day <= end and relevant:
+            for d in relevant:
+                if d.covers(day):
+                    found.add(d.no)
+                    break
+            day += timedelta(days=1)
+    return tuple(sorted(found))
 
 
 def resolve(

@@ -35,12 +35,7 @@ async def _board_reply(
         if not sites and set(row.sites) == set(all_sites):
             where, fact_sites = site_label(ctx, ALL_SITES), [ALL_SITES]
         elif not sites and len(row.sites) > len(all_sites) / 2 and len(rows) > 1:
-            where = (
-                ctx.t("board.other_sites")
-                + " ("
-                + join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
-                + ")"
-            )
+            where = ctx.t("board.other_sites")  # the facts list them
             fact_sites = list(row.sites)
         else:
             where = join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
@@ -182,7 +177,9 @@ async def history(ctx: Context, args: str) -> list[Reply]:
             kind="text",
             lang=ctx.lang,
             title=ctx.t("history.title"),
-            blocks=(BulletList(tuple(lines)), Paragraph(footer)),
+            blocks=(BulletList(tuple(lines)), Paragraph(footer))
+            if pages > 1
+            else (BulletList(tuple(lines)),),
             facts={
                 "kind": "history",
                 "total": total,

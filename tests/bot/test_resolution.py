@@ -109,3 +109,26 @@ def test_resolution_matches_its_definition(decisions: list[Decision], site: str,
         and (x.last_day is None or day <= x.last_day)
     ]
     assert got == (max(candidates, key=lambda x: x.no) if candidates else None)
+
+
+def test_superseded_lists_only_decisions_in_force_in_the_new_scope() -> None:
+    from bot.decisions import superseded
+
+    ufn_open = d(1, status=Status.OPEN, last=None)
+    monday_reduced = d(2, status=Status.REDUCED)
+    arlon_closed = d(3, site="arlon", status=Status.CLOSED)
+    replaced_monday = d(4, status=Status.CANCELLED)  # replaces 2 everywhere on Monday
+    earlier = [ufn_open, monday_reduced, arlon_closed, replaced_monday]
+    # a new all-sites decision from Monday on: 4 (Monday, everywhere), 1 (the days after);
+    # 2 and 3 were already replaced by 4 and are not in force anywhere any more
+    assert superseded(earlier, site=ALL_SITES, first=MON, last=None) == (1, 4)
+    # an Arlon decision for Tuesday is in force there that day: 5 is listed too
+    arlon_tuesday = d(5, site="arlon", status=Status.CLOSED, first=MON + timedelta(days=1),
+                      last=MON + timedelta(days=1))
+    assert superseded([*earlier, arlon_tuesday], site=ALL_SITES, first=MON, last=None) == (
+        1, 4, 5)
+    # a new Virton decision for Monday only: just 4
+    assert superseded(earlier, site="virton", first=MON, last=MON) == (4,)
+    # the day before: only the open-ended one is in force
+    assert superseded(earlier, site="arlon", first=MON - timedelta(days=1),
+                      last=MON - timedelta(days=1)) == ()
