@@ -17,6 +17,7 @@ import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from adapters.runtime import build_runtime
 from bot.config import Settings
 from bot.decisions import record_decision
 from bot.model import ALL_SITES, Actor, Incoming, Status, room_ref
+from storage.db import Database
 from tests.fakes.clock import FakeClock
 
 START = datetime.fromisoformat("2022-05-15T09:12:00+02:00")
@@ -36,11 +38,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-async def fill(runtime_db: object, n: int, services: tuple[str, ...],
-               sites: tuple[str, ...], clock: FakeClock) -> float:
-    from storage.db import Database
-
-    assert isinstance(runtime_db, Database)
+async def fill(
+    runtime_db: Database,
+    n: int,
+    services: tuple[str, ...],
+    sites: tuple[str, ...],
+    clock: FakeClock,
+) -> float:
     rng = random.Random(42)
     t0 = time.perf_counter()
     done = 0
@@ -50,9 +54,15 @@ async def fill(runtime_db: object, n: int, services: tuple[str, ...],
                 first = date(2022, 5, 1) + timedelta(days=rng.randrange(120))
                 last = None if rng.random() < 0.2 else first + timedelta(days=rng.randrange(7))
                 await record_decision(
-                    uow, actor=OPERATOR, service=rng.choice(services),
-                    site=rng.choice((*sites, ALL_SITES)), status=rng.choice(list(Status)),
-                    first_day=first, last_day=last, note="bench", source_event_id=uuid.uuid4().hex,
+                    uow,
+                    actor=OPERATOR,
+                    service=rng.choice(services),
+                    site=rng.choice((*sites, ALL_SITES)),
+                    status=rng.choice(list(Status)),
+                    first_day=first,
+                    last_day=last,
+                    note="bench",
+                    source_event_id=uuid.uuid4().hex,
                     at=clock.now(),
                 )
                 done += 1
@@ -74,13 +84,17 @@ async def main() -> None:
             cat = runtime.catalog
             took = await fill(runtime.db, args.decisions, cat.service_ids, cat.site_ids, clock)
             print(f"database: {runtime.db.description}")
-            print(f"filled {args.decisions} decisions in {took:.1f} s "
-                  f"({args.decisions / took:.0f}/s, batches of 500 per unit of work)")
+            print(
+                f"filled {args.decisions} decisions in {took:.1f} s "
+                f"({args.decisions / took:.0f}/s, batches of 500 per unit of work)"
+            )
             rng = random.Random(7)
-            commands = {
-                "/decide": lambda: (f"/decide {rng.choice(cat.service_ids)} at "
-                                    f"{rng.choice(cat.site_ids)} cancelled "
-                                    f"{rng.randrange(1, 28)}/06"),
+            commands: dict[str, Callable[[], str]] = {
+                "/decide": lambda: (
+                    f"/decide {rng.choice(cat.service_ids)} at "
+                    f"{rng.choice(cat.site_ids)} cancelled "
+                    f"{rng.randrange(1, 28)}/06"
+                ),
                 "/status": lambda: f"/status {rng.randrange(1, 28)}/06",
                 "/history": lambda: f"/history {rng.choice(cat.service_ids)}",
             }
@@ -90,17 +104,26 @@ async def main() -> None:
                 for _ in range(args.samples):
                     text = make()
                     incoming = Incoming(
-                        platform="shell", room=ROOM, sender=OPERATOR.id, sender_name="Operator",
-                        text=text, command_text=text, event_id=uuid.uuid4().hex,
-                        sent_at=clock.now(), is_direct=True, addressed=True,
+                        platform="shell",
+                        room=ROOM,
+                        sender=OPERATOR.id,
+                        sender_name="Operator",
+                        text=text,
+                        command_text=text,
+                        event_id=uuid.uuid4().hex,
+                        sent_at=clock.now(),
+                        is_direct=True,
+                        addressed=True,
                     )
                     t0 = time.perf_counter()
                     handled = await runtime.dispatcher.handle(incoming)
                     times.append((time.perf_counter() - t0) * 1000)
                     kind = handled.replies[0].facts.get("kind")
                     assert kind in ("decision", "status", "history"), (text, kind)
-                print(f"{name:<10} {len(times):>5} {percentile(times, 50):>8.2f} "
-                      f"{percentile(times, 99):>8.2f} {statistics.fmean(times):>8.2f}")
+                print(
+                    f"{name:<10} {len(times):>5} {percentile(times, 50):>8.2f} "
+                    f"{percentile(times, 99):>8.2f} {statistics.fmean(times):>8.2f}"
+                )
         finally:
             await runtime.close()
 

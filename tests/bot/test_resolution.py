@@ -123,12 +123,20 @@ def test_superseded_lists_only_decisions_in_force_in_the_new_scope() -> None:
     # 2 and 3 were already replaced by 4 and are not in force anywhere any more
     assert superseded(earlier, site=ALL_SITES, first=MON, last=None) == (1, 4)
     # an Arlon decision for Tuesday is in force there that day: 5 is listed too
-    arlon_tuesday = d(5, site="arlon", status=Status.CLOSED, first=MON + timedelta(days=1),
-                      last=MON + timedelta(days=1))
-    assert superseded([*earlier, arlon_tuesday], site=ALL_SITES, first=MON, last=None) == (
-        1, 4, 5)
+    arlon_tuesday = d(
+        5,
+        site="arlon",
+        status=Status.CLOSED,
+        first=MON + timedelta(days=1),
+        last=MON + timedelta(days=1),
+    )
+    assert superseded([*earlier, arlon_tuesday], site=ALL_SITES, first=MON, last=None) == (1, 4, 5)
     # a new Virton decision for Monday only: just 4
     assert superseded(earlier, site="virton", first=MON, last=MON) == (4,)
     # the day before: only the open-ended one is in force
-    assert superseded(earlier, site="arlon", first=MON - timedelta(days=1),
-                      last=MON - timedelta(days=1)) == ()
+    assert (
+        superseded(
+            earlier, site="arlon", first=MON - timedelta(days=1), last=MON - timedelta(days=1)
+        )
+        == ()
+    )
