@@ -434,9 +434,6 @@ class Catalog:
     def scan_statuses(self, toks: Sequence[str]) -> list[Span]:
         return self._status.scan(toks)
 
-    def scan_services(self, toks: Sequence[str]) -> list[Span]:
-        return self._svc.scan(toks)
-
     def service_at(self, toks: Sequence[str], i: int) -> Span | None:
         return self._svc.span_at(toks, i)
 

@@ -91,16 +91,7 @@ class Dispatcher:
                 ctx = await self._context(uow, incoming, match)
                 replies, command, outcome, detail = await self._route(ctx, match)
                 await self.bus.drain(uow)
-                await uow.audit.record(
-                    at=self.clock.now(),
-                    platform=incoming.platform,
-                    room=incoming.room,
-                    sender=incoming.sender,
-                    event_id=incoming.event_id,
-                    command=command,
-                    outcome=outcome,
-                    detail=detail,
-                )
+                await self._audit(uow, incoming, command, outcome, detail)
                 items = await self._enqueue(uow, incoming, replies)
                 await uow.commit()
         except Exception:
@@ -116,6 +107,20 @@ class Dispatcher:
             event_id=incoming.event_id,
             room=incoming.room,
             at=self.clock.now(),
+        )
+
+    async def _audit(
+        self, uow: UnitOfWork, incoming: Incoming, command: str | None, outcome: str, detail: str
+    ) -> None:
+        await uow.audit.record(
+            at=self.clock.now(),
+            platform=incoming.platform,
+            room=incoming.room,
+            sender=incoming.sender,
+            event_id=incoming.event_id,
+            command=command,
+            outcome=outcome,
+            detail=detail,
         )
 
     async def _context(
@@ -246,16 +251,8 @@ class Dispatcher:
         async with self.uow_factory() as uow:
             if not await self._claim(uow, incoming):
                 return Handled(duplicate=True)
-            await uow.audit.record(
-                at=self.clock.now(),
-                platform=incoming.platform,
-                room=incoming.room,
-                sender=incoming.sender,
-                event_id=incoming.event_id,
-                command=match.command.name if isinstance(match, Match) else None,
-                outcome="error",
-                detail=f"ref {ref}",
-            )
+            command = match.command.name if isinstance(match, Match) else None
+            await self._audit(uow, incoming, command, "error", f"ref {ref}")
             items = await self._enqueue(uow, incoming, [reply])
             await uow.commit()
         return Handled(duplicate=False, items=tuple(items))

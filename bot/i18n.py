@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 from typing import Any
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_datetime, get_day_names
 
 from bot.model import Lang
 
@@ -38,6 +38,11 @@ def fmt_short_day(d: date, lang: Lang) -> str:
 
 def fmt_time(dt: datetime, lang: Lang, tz: tzinfo) -> str:
     return str(format_datetime(dt.astimezone(tz), _TIME_PATTERN[lang], locale=lang))
+
+
+def weekday_name(weekday: int, lang: Lang) -> str:
+    """0 = Monday."""
+    return str(get_day_names("wide", locale=lang)[weekday])
 
 
 def fmt_period(first: date, last: date | None, lang: Lang) -> str:

@@ -39,7 +39,6 @@ class Context:
     actor: Actor
     lang: Lang
     default_lang: Lang
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def t(self, msg_key: str, **kw: Any) -> str:
         return t(self.lang, msg_key, **kw)
@@ -74,7 +73,6 @@ class Match:
     alias: str
     alias_lang: Lang | None
     args: str
-    prefixed: bool
 
 
 @dataclass(frozen=True)
@@ -110,7 +108,7 @@ class Router:
         if found:
             if not prefixed and not addressed:
                 return None
-            return Match(found[0], word, found[1], args.strip(), prefixed)
+            return Match(found[0], word, found[1], args.strip())
         if prefixed:
             return Unknown(word, self.suggest(word))
         return None

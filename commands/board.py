@@ -11,7 +11,7 @@ from bot.errors import UsageError
 from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
 from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status, Table
 from bot.router import Command, Context
-from commands.parsing import parse_filter, read_day
+from commands.parsing import parse_filter, read_day, unknown_service
 from commands.present import site_label
 
 HISTORY_PAGE = 10
@@ -83,8 +83,6 @@ async def status(ctx: Context, args: str) -> list[Reply]:
         except UsageError:
             guesses = ctx.catalog.suggest_services(f.rest)
             if guesses and not f.services:
-                from commands.parsing import unknown_service
-
                 raise unknown_service(f.rest, ctx.catalog, ctx.lang) from None
             raise
     else:
@@ -101,8 +99,6 @@ async def history(ctx: Context, args: str) -> list[Reply]:
     if f.rest:
         m = _PAGE.match(f.rest)
         if not m:
-            from commands.parsing import unknown_service
-
             raise unknown_service(f.rest, ctx.catalog, ctx.lang)
         page = max(1, int(m.group(1)))
     service = f.services[0] if len(f.services) == 1 else None

@@ -12,11 +12,18 @@ from bot.decisions import (
     revoke_decision,
 )
 from bot.errors import DomainError, UsageError
-from bot.i18n import fmt_day, fmt_period
+from bot.i18n import fmt_day
 from bot.model import Paragraph, Reply
 from bot.router import Command, Context
 from commands.parsing import parse_decide, split_note
-from commands.present import decision_fact, decision_line, decision_ref, recorded_by, site_label
+from commands.present import (
+    decision_fact,
+    decision_line,
+    decision_ref,
+    recorded_by,
+    scope,
+    site_label,
+)
 
 
 async def decide(ctx: Context, args: str) -> list[Reply]:
@@ -89,18 +96,7 @@ async def revoke(ctx: Context, args: str) -> list[Reply]:
         raise DomainError(ctx.t("revoke.unknown", no=no)) from e
     except AlreadyRevoked as e:
         raise DomainError(ctx.t("revoke.already", no=no)) from e
-    blocks = [
-        Paragraph(
-            ctx.t(
-                "revoke.done",
-                no=d.no,
-                service=ctx.catalog.service_name(d.service, ctx.lang),
-                site=site_label(ctx, d.site),
-                status=ctx.catalog.status_name(d.status, ctx.lang),
-                period=fmt_period(d.first_day, d.last_day, ctx.lang),
-            )
-        )
-    ]
+    blocks = [Paragraph(ctx.t("revoke.done", no=d.no, **scope(ctx, d)))]
     if reason:
         blocks.append(Paragraph(ctx.t("revoke.reason", reason=reason)))
     # What applies now on the revoked decision's first day (its own site scope).

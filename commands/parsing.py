@@ -14,7 +14,7 @@ from datetime import date
 from bot.catalog import Catalog, Entry
 from bot.dates import DateError, Period, parse_day, parse_period
 from bot.errors import UsageError
-from bot.i18n import fmt_day, t
+from bot.i18n import fmt_day, t, weekday_name
 from bot.model import ALL_SITES, Lang, Status
 from bot.text import fold, words
 
@@ -193,9 +193,7 @@ def status_choices(catalog: Catalog, lang: Lang) -> str:
 
 def date_problem(e: DateError, lang: Lang) -> UsageError:
     if e.kind == "mismatch" and e.suggestion is not None and e.weekday is not None:
-        from babel.dates import get_day_names
-
-        weekday = str(get_day_names("wide", locale=lang)[e.weekday])
+        weekday = weekday_name(e.weekday, lang)
         return UsageError(
             t(
                 lang,

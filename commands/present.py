@@ -15,15 +15,18 @@ def decision_ref(ctx: Context, no: int) -> str:
     return ctx.t("decision.no_ref", no=no)
 
 
+def scope(ctx: Context, d: Decision) -> dict[str, str]:
+    """The localized service, site, status and period of a decision, for message templates."""
+    return {
+        "service": ctx.catalog.service_name(d.service, ctx.lang),
+        "site": site_label(ctx, d.site),
+        "status": ctx.catalog.status_name(d.status, ctx.lang),
+        "period": fmt_period(d.first_day, d.last_day, ctx.lang),
+    }
+
+
 def decision_line(ctx: Context, d: Decision) -> str:
-    return ctx.t(
-        "decision.line",
-        no=d.no,
-        service=ctx.catalog.service_name(d.service, ctx.lang),
-        site=site_label(ctx, d.site),
-        status=ctx.catalog.status_name(d.status, ctx.lang),
-        period=fmt_period(d.first_day, d.last_day, ctx.lang),
-    )
+    return ctx.t("decision.line", no=d.no, **scope(ctx, d))
 
 
 def recorded_by(ctx: Context, d: Decision) -> str:

@@ -17,6 +17,11 @@ from bot.ports import OutboxItem, RoomSettings
 from storage import tables as T
 
 
+class _Repo:
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+
+
 def _entry(r: Row[Any]) -> LedgerEntry:
     return LedgerEntry(
         seq=r.seq,
@@ -31,9 +36,9 @@ def _entry(r: Row[Any]) -> LedgerEntry:
     )
 
 
-class SqlLedger:
+class SqlLedger(_Repo):
     def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
+        super().__init__(conn)
         self._head: tuple[int, str] | None = None
 
     async def lock(self) -> None:
@@ -161,10 +166,7 @@ def _decisions_query() -> Any:
     )
 
 
-class SqlDecisions:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
+class SqlDecisions(_Repo):
     async def next_no(self) -> int:
         return (
             int(
@@ -258,10 +260,7 @@ class SqlDecisions:
         return {r.decision_no: (r.seq, r.reason) for r in rows}
 
 
-class SqlInbox:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
+class SqlInbox(_Repo):
     async def claim(self, *, platform: str, event_id: str, room: RoomRef, at: datetime) -> bool:
         ins = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
         stmt = (
@@ -277,10 +276,7 @@ def _platform(room: RoomRef) -> str:
     return str(room).split(":", 1)[0]
 
 
-class SqlOutbox:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
+class SqlOutbox(_Repo):
     async def add(self, *, room: RoomRef, reply: Reply, key: str, at: datetime) -> OutboxItem:
         item_id = (
             await self.conn.execute(
@@ -358,10 +354,7 @@ class SqlOutbox:
         await self.conn.execute(update(T.outbox).where(T.outbox.c.id == item_id).values(**values))
 
 
-class SqlAudit:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
+class SqlAudit(_Repo):
     async def record(
         self,
         *,
@@ -388,10 +381,7 @@ class SqlAudit:
         )
 
 
-class SqlRooms:
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-
+class SqlRooms(_Repo):
     async def get(self, room: RoomRef) -> RoomSettings:
         r = (
             await self.conn.execute(
