@@ -1,0 +1,57 @@
+"""The dispatcher's unit of work: a failing handler records nothing but the failure."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot.decisions import record_decision
+from bot.dispatcher import Dispatcher
+from bot.model import Status
+from bot.router import Command, Context, Router
+from storage import tables as T
+from tests.harness import Harness
+
+
+async def broken(ctx: Context, args: str) -> list[object]:
+    # writes first, then fails: the write must be rolled back
+    await record_decision(
+        ctx.uow,
+        actor=ctx.actor,
+        service="radiology",
+        site="all",
+        status=Status.OPEN,
+        first_day=ctx.today(),
+        last_day=None,
+        note="",
+        source_event_id=ctx.incoming.event_id,
+        at=ctx.clock.now(),
+    )
+    raise RuntimeError("boom")
+
+
+async def test_failing_handler_is_rolled_back_and_answered(bot: Harness) -> None:
+    d = bot.runtime.dispatcher
+    bot.runtime.dispatcher = Dispatcher(
+        uow_factory=d.uow_factory,
+        clock=d.clock,
+        catalog=d.catalog,
+        directory=d.directory,
+        router=Router(
+            [
+                Command(
+                    name="broken", handler=broken, usage={"en": "/broken"}, summary={"en": "fails"}
+                )
+            ]
+        ),
+        default_lang="en",
+    )
+    first = await bot.send("/broken", event_id="$e1")
+    (reply,) = first.replies
+    assert reply.facts["kind"] == "internal-error"
+    assert "nothing was recorded" in reply.blocks[0].text  # type: ignore[union-attr]
+    again = await bot.send("/broken", event_id="$e1")
+    assert again.duplicate
+    async with bot.runtime.db.engine.connect() as conn:
+        assert (await conn.execute(select(func.count()).select_from(T.ledger))).scalar() == 0
+        outcomes = (await conn.execute(select(T.audit.c.outcome))).scalars().all()
+    assert outcomes == ["error"]
