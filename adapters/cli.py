@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -76,6 +77,17 @@ def build_parser() -> argparse.ArgumentParser:
     _common(du)
     ds = dsub.add_parser("status", help="show the database and its schema revision")
     _common(ds)
+
+    parse = sub.add_parser(
+        "parse",
+        help="show how the bot reads a question",
+        description="Show what the bot understood of a question: intent, services, sites, "
+        "date, the status asked and the language. Nothing is recorded.",
+    )
+    parse.add_argument("text", help='the question, e.g. "is radiology open tomorrow?"')
+    parse.add_argument("--config", metavar="FILE", help="TOML config file")
+    parse.add_argument("--now", metavar="ISO", help="read dates as if it were this time")
+    parse.add_argument("--json", action="store_true", help="print JSON")
 
     cfg = sub.add_parser("config", help="configuration files")
     csub = cfg.add_subparsers(dest="config_cmd", required=True, metavar="ACTION")
@@ -150,6 +162,28 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _parse(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import SystemClock
+    from commands.reading import read_question
+
+    clock = _clock(settings, args.now) or SystemClock(settings.bot.timezone)
+    reading = read_question(
+        args.text,
+        catalog=settings.build_catalog(),
+        today=clock.now().date(),
+        fallback=settings.bot.language,
+    )
+    data = {"text": args.text, "today": clock.now().date().isoformat(), **reading.to_json()}
+    if args.json:
+        print(json.dumps(data, ensure_ascii=False))
+        return 0
+    for k, v in data.items():
+        if v not in (None, [], {}):
+            shown = ", ".join(v) if isinstance(v, list) else v
+            print(f"{k:<12} {shown}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -166,6 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.file}: ok")
             return 0
         settings = load_settings(args.config)
+        if args.cmd == "parse":
+            return _parse(args, settings)
         if args.cmd == "shell":
             return asyncio.run(_shell(args, settings))
         if args.cmd == "ledger":

@@ -12,6 +12,8 @@ from bot.dispatcher import Dispatcher
 from bot.events import EventBus
 from bot.roles import Directory
 from commands import build_router
+from commands.questions import answer_question
+from commands.reading import mentions_service
 from storage.db import Database
 
 
@@ -54,6 +56,9 @@ async def build_runtime(
         router=build_router(),
         bus=EventBus(),
         default_lang=settings.bot.language,
+        questions=answer_question,
+        question_probe=lambda text: mentions_service(text, catalog),
+        who_decides={str(k): v for k, v in settings.questions.who_decides.items()},
     )
     wall_clock = SystemClock(settings.bot.timezone)
     return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher)

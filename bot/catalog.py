@@ -26,7 +26,7 @@ class Entry:
     def name(self, lang: Lang) -> str:
         return self.names.get(lang) or self.names.get("en") or self.id
 
-    def keys(self) -> set[str]:
+    def match_keys(self) -> set[str]:
         return {key(a) for a in (self.id, *self.names.values(), *self.aliases) if key(a)}
 
 
@@ -326,7 +326,7 @@ class _Index:
         self.by_id = {e.id: e for e in self.entries}
         self.by_key: dict[tuple[str, ...], Entry] = {}
         for e in self.entries:
-            for k in sorted(e.keys()):
+            for k in sorted(e.match_keys()):
                 # First entry wins on a clash, so the order of the catalog decides.
                 self.by_key.setdefault(tuple(k.split()), e)
         self.longest = max((len(k) for k in self.by_key), default=1)

@@ -101,6 +101,11 @@ class PersonModel(_Model):
         return v
 
 
+class QuestionsSection(_Model):
+    # Said when no decision covers a question: who decides, and when.
+    who_decides: dict[Lang, str] = Field(default_factory=dict)
+
+
 class ShellSection(_Model):
     user: str = "@operator:local"
     user_name: str = "Operator"
@@ -112,6 +117,7 @@ class Settings(_Model):
     catalog: CatalogSection = Field(default_factory=CatalogSection)
     person: list[PersonModel] = Field(default_factory=list)
     shell: ShellSection = Field(default_factory=ShellSection)
+    questions: QuestionsSection = Field(default_factory=QuestionsSection)
 
     def build_catalog(self) -> Catalog:
         replace = self.catalog.mode == "replace"
@@ -214,6 +220,14 @@ roles = ["cell"]
 name = "IT on call"
 ids = ["@it-oncall:hospital.example"]
 roles = ["it"]
+
+[questions]
+# Said when a question finds no decision: who decides, and when (per language).
+[questions.who_decides]
+fr = "La cellule de crise décide chaque matin à 8 h."
+en = "The crisis cell decides each morning at 8:00."
+nl = "De crisiscel beslist elke ochtend om 8 uur."
+de = "Der Krisenstab entscheidet jeden Morgen um 8 Uhr."
 
 [shell]
 # Who types in `crisiscell shell` unless --as says otherwise, and their roles.

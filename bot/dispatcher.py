@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.catalog import Catalog
@@ -19,13 +19,14 @@ from bot.errors import DomainError, UsageError
 from bot.events import EventBus
 from bot.i18n import t
 from bot.model import Actor, Incoming, Lang, Paragraph, Reply
-from bot.ports import OutboxItem, UnitOfWork, UnitOfWorkFactory
+from bot.ports import OutboxItem, RoomSettings, UnitOfWork, UnitOfWorkFactory
 from bot.roles import Directory, may_run, required_roles
 from bot.router import Command, Context, Match, Router, Unknown
 
 log = logging.getLogger(__name__)
 
 QuestionAnswerer = Callable[[Context, str], Awaitable[list[Reply] | None]]
+QuestionProbe = Callable[[str], bool]
 
 
 def crash_point(name: str) -> None:
@@ -58,6 +59,8 @@ class Dispatcher:
         bus: EventBus | None = None,
         default_lang: Lang = "fr",
         questions: QuestionAnswerer | None = None,
+        question_probe: QuestionProbe | None = None,
+        who_decides: Mapping[str, str] | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -67,6 +70,8 @@ class Dispatcher:
         self.bus = bus or EventBus()
         self.default_lang = default_lang
         self.questions = questions
+        self.question_probe = question_probe
+        self.who_decides = dict(who_decides or {})
 
     def actor_for(self, incoming: Incoming) -> Actor:
         person = self.directory.person(incoming.sender)
@@ -82,13 +87,21 @@ class Dispatcher:
         if incoming.from_bot:
             return Handled(duplicate=False)
         match = self.router.match(incoming.command_text, addressed=incoming.addressed)
-        if match is None and not incoming.addressed:
-            return Handled(duplicate=False)  # chatter not for the bot (questions: issue 3)
+        # Not addressed and not a command: only a question naming a known service, in a
+        # room that asked for such answers (/room questions on), gets an answer.
+        overheard = match is None and not incoming.addressed
+        if overheard and not (
+            self.questions and self.question_probe and self.question_probe(incoming.text)
+        ):
+            return Handled(duplicate=False)
         try:
             async with self.uow_factory() as uow:
+                settings = await uow.rooms.get(incoming.room)
+                if overheard and not settings.answer_questions:
+                    return Handled(duplicate=False)
                 if not await self._claim(uow, incoming):
                     return Handled(duplicate=True)
-                ctx = await self._context(uow, incoming, match)
+                ctx = self._context(uow, incoming, match, settings)
                 replies, command, outcome, detail = await self._route(ctx, match)
                 await self.bus.drain(uow)
                 await self._audit(uow, incoming, command, outcome, detail)
@@ -123,10 +136,13 @@ class Dispatcher:
             detail=detail,
         )
 
-    async def _context(
-        self, uow: UnitOfWork, incoming: Incoming, match: Match | Unknown | None
+    def _context(
+        self,
+        uow: UnitOfWork,
+        incoming: Incoming,
+        match: Match | Unknown | None,
+        settings: RoomSettings,
     ) -> Context:
-        settings = await uow.rooms.get(incoming.room)
         lang: Lang = self.default_lang
         if settings.language in ("fr", "en", "nl", "de"):
             lang = settings.language  # type: ignore[assignment]
@@ -144,6 +160,7 @@ class Dispatcher:
             actor=self.actor_for(incoming),
             lang=lang,
             default_lang=self.default_lang,
+            who_decides_texts=self.who_decides,
         )
 
     async def _route(

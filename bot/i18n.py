@@ -446,6 +446,82 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Instellingen: language fr|en|nl|de|auto, questions on|off, briefing HH:MM|off.",
         "de": "Einstellungen: language fr|en|nl|de|auto, questions on|off, briefing HH:MM|off.",
     },
+    # --- questions
+    "who_decides": {
+        "fr": "La cellule de crise décide chaque matin.",
+        "en": "The crisis cell decides each morning.",
+        "nl": "De crisiscel beslist elke ochtend.",
+        "de": "Der Krisenstab entscheidet jeden Morgen.",
+    },
+    "answer.yes": {"fr": "Oui", "en": "Yes", "nl": "Ja", "de": "Ja"},
+    "answer.no": {"fr": "Non", "en": "No", "nl": "Nee", "de": "Nein"},
+    "answer.partially": {
+        "fr": "Partiellement",
+        "en": "Partially",
+        "nl": "Gedeeltelijk",
+        "de": "Teilweise",
+    },
+    "answer.line": {
+        "fr": "{answer} — {service}, {where} : {status} {period} {ref}.",
+        "en": "{answer} — {service}, {where}: {status} {period} {ref}.",
+        "nl": "{answer} — {service}, {where}: {status} {period} {ref}.",
+        "de": "{answer} — {service}, {where}: {status} {period} {ref}.",
+    },
+    "answer.ref": {
+        "fr": "(décision n°{no} du {when} par {name}{note})",
+        "en": "(decision no. {no} of {when} by {name}{note})",
+        "nl": "(beslissing nr. {no} van {when} door {name}{note})",
+        "de": "(Entscheidung Nr. {no} vom {when} von {name}{note})",
+    },
+    "answer.note": {"fr": " : {note}", "en": ": {note}", "nl": ": {note}", "de": ": {note}"},
+    "answer.none": {
+        "fr": "Aucune décision enregistrée — {service}, {where}, le {day}.",
+        "en": "No decision recorded — {service}, {where}, on {day}.",
+        "nl": "Geen beslissing vastgelegd — {service}, {where}, op {day}.",
+        "de": "Keine Entscheidung erfasst — {service}, {where}, am {day}.",
+    },
+    "answer.read_as": {
+        "fr": "(J'ai lu : {typos}.)",
+        "en": "(I read: {typos}.)",
+        "nl": "(Gelezen als: {typos}.)",
+        "de": "(Gelesen als: {typos}.)",
+    },
+    "overview.title": {
+        "fr": "Situation du {day} — {where}",
+        "en": "Status on {day} — {where}",
+        "nl": "Situatie op {day} — {where}",
+        "de": "Lage am {day} — {where}",
+    },
+    "overview.open": {"fr": "Ouvert :", "en": "Open:", "nl": "Open:", "de": "Geöffnet:"},
+    "overview.partial": {
+        "fr": "Partiellement (réduit ou au cas par cas) :",
+        "en": "Partially (reduced or case by case):",
+        "nl": "Gedeeltelijk (beperkt of geval per geval):",
+        "de": "Teilweise (eingeschränkt oder im Einzelfall):",
+    },
+    "overview.stopped": {
+        "fr": "Annulé ou fermé :",
+        "en": "Cancelled or closed:",
+        "nl": "Geannuleerd of gesloten:",
+        "de": "Abgesagt oder geschlossen:",
+    },
+    "overview.nothing": {"fr": "rien.", "en": "nothing.", "nl": "niets.", "de": "nichts."},
+    "overview.none": {
+        "fr": "Aucune décision enregistrée : {services}.",
+        "en": "No decision recorded: {services}.",
+        "nl": "Geen beslissing vastgelegd: {services}.",
+        "de": "Keine Entscheidung erfasst: {services}.",
+    },
+    "ask.which_service": {
+        "fr": "Quel service ? Je réponds sur les services et leurs décisions, par exemple : "
+        "« la radiologie est-elle ouverte demain ? ».",
+        "en": "Which service? I answer about services and their decisions, for example: "
+        "“is radiology open tomorrow?”.",
+        "nl": "Welke dienst? Ik antwoord over diensten en hun beslissingen, bijvoorbeeld: "
+        "“is radiologie morgen open?”.",
+        "de": "Welcher Dienst? Ich antworte zu Diensten und ihren Entscheidungen, zum "
+        "Beispiel: „ist die Radiologie morgen geöffnet?“.",
+    },
     "on": {"fr": "oui", "en": "on", "nl": "aan", "de": "an"},
     "off": {"fr": "non", "en": "off", "nl": "uit", "de": "aus"},
     "none": {"fr": "aucun", "en": "none", "nl": "geen", "de": "keine"},

@@ -39,9 +39,14 @@ class Context:
     actor: Actor
     lang: Lang
     default_lang: Lang
+    who_decides_texts: Mapping[str, str] = field(default_factory=dict)
 
     def t(self, msg_key: str, **kw: Any) -> str:
         return t(self.lang, msg_key, **kw)
+
+    def who_decides(self) -> str:
+        """Who decides when nothing is recorded (configurable per language)."""
+        return self.who_decides_texts.get(self.lang) or t(self.lang, "who_decides")
 
     def today(self) -> date:
         return self.clock.now().date()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from bot.router import Command, Router
-from commands import board, decisions, meta
+from commands import board, decisions, meta, questions
 
 
 def all_commands() -> tuple[Command, ...]:
-    return (*decisions.COMMANDS, *board.COMMANDS, *meta.COMMANDS)
+    return (*decisions.COMMANDS, *board.COMMANDS, *questions.COMMANDS, *meta.COMMANDS)
 
 
 def build_router() -> Router:

@@ -102,7 +102,16 @@ async def test_history_empty(bot: Harness) -> None:
 
 async def test_help_lists_commands_and_details(bot: Harness) -> None:
     f = await bot.facts("/help")
-    assert f["commands"] == ["decide", "revoke", "status", "history", "help", "whoami", "room"]
+    assert f["commands"] == [
+        "decide",
+        "revoke",
+        "status",
+        "history",
+        "ask",
+        "help",
+        "whoami",
+        "room",
+    ]
     text = await bot.text("/help", user=NURSE)
     assert "(needs role: cell)" in text
     text = await bot.text("/help decide")
@@ -122,9 +131,9 @@ async def test_unknown_command_suggests(bot: Harness) -> None:
 async def test_not_addressed_chatter_is_ignored(bot: Harness) -> None:
     handled = await bot.send("lunch at noon?", addressed=False)
     assert handled.replies == []
+    # addressed text that is not a command is read as a question: no service -> ask back
     handled = await bot.send("hello bot", addressed=True)
-    # no command alias tells the language: the configured default (fr) is used
-    assert "Je n'ai pas compris" in handled.replies[0].blocks[0].text  # type: ignore[union-attr]
+    assert handled.replies[0].facts["kind"] == "ask-back"
 
 
 async def test_whoami(bot: Harness) -> None:

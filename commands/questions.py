@@ -1,0 +1,251 @@
+"""Answering staff questions from the ledger, in the question's language; never guessing.
+
+A direct answer first (yes / no / partially / no decision recorded), then the decision it
+rests on (number, status, period, note, who recorded it and when).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.decisions import BoardRow, board
+from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
+from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status
+from bot.router import Command, Context
+from commands.parsing import names
+from commands.present import site_label
+from commands.reading import Reading, read_question
+
+RUNNING = frozenset({Status.OPEN})
+PARTIAL = frozenset({Status.REDUCED, Status.CASE_BY_CASE})
+STOPPED = frozenset({Status.CANCELLED, Status.CLOSED})
+
+
+def verdict(asked: Status | None, status: Status | None) -> str:
+    """yes / no / partially / none: the direct answer to "is it <asked>?"."""
+    if status is None:
+        return "none"
+    if asked in STOPPED:
+        return "yes" if status in STOPPED else ("partially" if status in PARTIAL else "no")
+    if asked in PARTIAL:
+        return "yes" if status in PARTIAL else "no"
+    # "is it open?", and a neutral "radiology tomorrow?" (does it run?)
+    return "yes" if status in RUNNING else ("partially" if status in PARTIAL else "no")
+
+
+def _where(ctx: Context, row: BoardRow, all_sites: tuple[str, ...], split: bool) -> str:
+    if set(row.sites) == set(all_sites):
+        return site_label(ctx, ALL_SITES)
+    if split and len(row.sites) > len(all_sites) / 2:
+        return (
+            ctx.t("board.other_sites")
+            + " ("
+            + join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
+            + ")"
+        )
+    return join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
+
+
+def _decision_ref(ctx: Context, d: Decision) -> str:
+    note = ctx.t("answer.note", note=d.note) if d.note else ""
+    return ctx.t(
+        "answer.ref",
+        no=d.no,
+        when=fmt_time(d.recorded_at, ctx.lang, ctx.clock.tz),
+        name=d.author_name,
+        note=note,
+    )
+
+
+def _fact(row: BoardRow, site: str, day: date, answer: str) -> dict[str, object]:
+    d = row.decision
+    return {
+        "service": row.service,
+        "site": site,
+        "date": day.isoformat(),
+        "status": str(d.status) if d else None,
+        "decision": d.no if d else None,
+        "answer": answer,
+    }
+
+
+async def _service_answer(ctx: Context, reading: Reading) -> Reply:
+    assert reading.day is not None
+    day = reading.day
+    all_sites = ctx.catalog.site_ids
+    sites = reading.sites if reading.sites and ALL_SITES not in reading.sites else all_sites
+    rows = await board(ctx.uow, day=day, services=reading.services, sites=sites)
+    lines: list[str] = []
+    items: list[dict[str, object]] = []
+    by_service: dict[str, list[BoardRow]] = {}
+    for row in rows:
+        by_service.setdefault(row.service, []).append(row)
+    for service, srows in by_service.items():
+        name = ctx.catalog.service_name(service, ctx.lang)
+        split = len(srows) > 1
+        for row in srows:
+            where = _where(ctx, row, all_sites, split)
+            d = row.decision
+            answer = verdict(reading.asked, d.status if d else None)
+            fact_sites = [ALL_SITES] if set(row.sites) == set(all_sites) else list(row.sites)
+            items.extend(_fact(row, s, day, answer) for s in fact_sites)
+            if d is None:
+                lines.append(
+                    ctx.t("answer.none", service=name, day=fmt_day(day, ctx.lang), where=where)
+                )
+                continue
+            lines.append(
+                ctx.t(
+                    "answer.line",
+                    answer=ctx.t(f"answer.{answer}"),
+                    service=name,
+                    where=where,
+                    status=ctx.catalog.status_name(d.status, ctx.lang),
+                    period=fmt_period(d.first_day, d.last_day, ctx.lang),
+                    ref=_decision_ref(ctx, d),
+                )
+            )
+    blocks: list[Block] = [Paragraph(x) for x in lines]
+    if any(i["status"] is None for i in items):
+        blocks.append(Paragraph(ctx.who_decides()))
+    if reading.typos:
+        typo = ", ".join(
+            f"“{k}” → {ctx.catalog.service_name(v, ctx.lang)}" for k, v in reading.typos.items()
+        )
+        blocks.append(Paragraph(ctx.t("answer.read_as", typos=typo)))
+    return Reply(
+        kind="answer",
+        lang=ctx.lang,
+        blocks=tuple(blocks),
+        facts={
+            "kind": "answer",
+            "intent": reading.intent,
+            "date": day.isoformat(),
+            "items": items,
+            "reading": reading.to_json(),
+        },
+    )
+
+
+def _group(status: Status | None) -> str:
+    if status is None:
+        return "none"
+    if status in RUNNING:
+        return "open"
+    return "partial" if status in PARTIAL else "stopped"
+
+
+async def _overview_answer(ctx: Context, reading: Reading) -> Reply:
+    assert reading.day is not None
+    day = reading.day
+    all_sites = ctx.catalog.site_ids
+    sites = reading.sites if reading.sites and ALL_SITES not in reading.sites else all_sites
+    rows = await board(ctx.uow, day=day, services=ctx.catalog.service_ids, sites=sites)
+    groups: dict[str, list[str]] = {"open": [], "partial": [], "stopped": [], "none": []}
+    items: list[dict[str, object]] = []
+    split_services = {r.service for r in rows if len(r.sites) != len(sites)}
+    for row in rows:
+        d = row.decision
+        label = ctx.catalog.service_name(row.service, ctx.lang)
+        if row.service in split_services:
+            label += f" ({_where(ctx, row, all_sites, True)})"
+        if d is not None:
+            label += (
+                " — "
+                + ctx.catalog.status_name(d.status, ctx.lang)
+                + ", "
+                + ctx.t("decision.no_ref", no=d.no)
+            )
+        groups[_group(d.status if d else None)].append(label)
+        fact_sites = [ALL_SITES] if set(row.sites) == set(all_sites) else list(row.sites)
+        items.extend(_fact(row, s, day, _group(d.status if d else None)) for s in fact_sites)
+    wanted = ["open", "partial", "stopped"]
+    if reading.asked is not None:
+        wanted = [_group(reading.asked)]
+    blocks: list[Block] = []
+    for g in wanted:
+        title = ctx.t(f"overview.{g}")
+        if groups[g]:
+            blocks.append(Paragraph(title))
+            blocks.append(BulletList(tuple(groups[g])))
+        else:
+            blocks.append(Paragraph(f"{title} {ctx.t('overview.nothing')}"))
+    if groups["none"]:
+        blocks.append(Paragraph(ctx.t("overview.none", services=", ".join(groups["none"]))))
+        blocks.append(Paragraph(ctx.who_decides()))
+    where = (
+        join_list([site_label(ctx, s) for s in reading.sites], ctx.lang)
+        if (reading.sites)
+        else site_label(ctx, ALL_SITES)
+    )
+    return Reply(
+        kind="answer",
+        lang=ctx.lang,
+        title=ctx.t("overview.title", day=fmt_day(day, ctx.lang), where=where),
+        blocks=tuple(blocks),
+        facts={
+            "kind": "answer",
+            "intent": reading.intent,
+            "date": day.isoformat(),
+            "items": items,
+            "reading": reading.to_json(),
+        },
+    )
+
+
+def _ask_back(ctx: Context, reading: Reading) -> Reply:
+    if reading.why == "vague-date":
+        lines = [ctx.t("date.vague", text=reading.date_text or "")]
+    else:
+        lines = [ctx.t("ask.which_service")]
+        if reading.suggestions:
+            entries = [ctx.catalog.service(s) for s in reading.suggestions]
+            lines.append(ctx.t("parse.did_you_mean", choices=names(entries, ctx.lang)))
+        else:
+            lines.append(ctx.t("parse.known", choices=names(list(ctx.catalog.services), ctx.lang)))
+    return Reply(
+        kind="answer",
+        lang=ctx.lang,
+        severity="warning",
+        blocks=tuple(Paragraph(x) for x in lines),
+        facts={"kind": "ask-back", "why": reading.why, "reading": reading.to_json()},
+    )
+
+
+async def answer_question(ctx: Context, text: str) -> list[Reply]:
+    reading = read_question(text, catalog=ctx.catalog, today=ctx.today(), fallback=ctx.lang)
+    if reading.lang_sure:
+        ctx.lang = reading.lang
+    if reading.intent == "service-status":
+        return [await _service_answer(ctx, reading)]
+    if reading.intent == "day-overview":
+        return [await _overview_answer(ctx, reading)]
+    return [_ask_back(ctx, reading)]
+
+
+async def ask(ctx: Context, args: str) -> list[Reply]:
+    if not args.strip():
+        from bot.errors import UsageError
+
+        raise UsageError(ctx.t("ask.which_service"))
+    return await answer_question(ctx, args)
+
+
+COMMANDS = (
+    Command(
+        name="ask",
+        handler=ask,
+        aliases={"question": "fr", "demande": "fr", "vraag": "nl", "frage": "de"},
+        usage={"en": "/ask <question>", "fr": "/question <question>", "nl": "/vraag <vraag>"},
+        summary={
+            "en": "ask about a service's status in plain words",
+            "fr": "poser une question sur un service, en toutes lettres",
+            "nl": "een vraag stellen over een dienst, in gewone woorden",
+        },
+        examples=(
+            "/ask is radiology open tomorrow?",
+            "/question les prises de sang sont-elles maintenues lundi ?",
+            "/vraag gaan de consultaties maandag door?",
+        ),
+    ),
+)
