@@ -27,7 +27,10 @@ class Entry:
         return self.names.get(lang) or self.names.get("en") or self.id
 
     def match_keys(self) -> set[str]:
-        return {key(a) for a in (self.id, *self.names.values(), *self.aliases) if key(a)}
+        # The all-sites scope is named ("all sites", "partout"), never by its bare id:
+        # "all" alone is too common a word ("all day").
+        ident = () if self.id == ALL_SITES else (self.id,)
+        return {key(a) for a in (*ident, *self.names.values(), *self.aliases) if key(a)}
 
 
 def _e(ident: str, fr: str, en: str, nl: str, de: str, *aliases: str) -> Entry:
@@ -69,6 +72,9 @@ DEFAULT_SERVICES: tuple[Entry, ...] = (
         "bloc",
         "quartier opératoire",
         "surgeries",
+        "ops",
+        "theatre",
+        "theatres",
         "operations",
         "operating theatre",
         "operating room",
@@ -106,6 +112,8 @@ DEFAULT_SERVICES: tuple[Entry, ...] = (
         "scintigrafie",
         "Szintigrafie",
         "scintigraphies",
+        "scinti",
+        "scintis",
         "médecine nucléaire",
         "nuclear medicine",
         "nucleaire geneeskunde",
@@ -130,6 +138,8 @@ DEFAULT_SERVICES: tuple[Entry, ...] = (
         "phlebotomy",
         "bloedafnames",
         "bloedprikken",
+        "bloed prikken",
+        "bloed laten prikken",
         "prikcentrum",
         "Blutentnahme",
     ),
@@ -147,6 +157,14 @@ DEFAULT_SERVICES: tuple[Entry, ...] = (
         "covid testing",
         "testing centres",
         "testing centers",
+        "testing centre",
+        "testing center",
+        "covid test",
+        "covid tests",
+        "test covid",
+        "tests covid",
+        "covidcentrum",
+        "testcentrum",
         "testcentra",
         "covid-centra",
         "Testzentren",
@@ -249,6 +267,10 @@ STATUSES: tuple[Entry, ...] = (
         "partiel",
         "limité",
         "limitée",
+        "limités",
+        "limitées",
+        "au ralenti",
+        "ralenti",
         "limited",
         "partial",
         "verminderd",

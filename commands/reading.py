@@ -8,6 +8,7 @@ the reading says so and the bot asks back instead of answering something else.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
@@ -17,7 +18,8 @@ from rapidfuzz import fuzz, process
 from bot.catalog import Catalog
 from bot.dates import DateError, parse_day
 from bot.errors import UsageError
-from bot.model import LANGS, Lang, Status
+from bot.model import ALL_SITES, LANGS, Lang, Status
+from bot.text import fold
 from commands.parsing import Words, take_sites
 
 Intent = Literal["service-status", "day-overview", "ask-back"]
@@ -47,7 +49,8 @@ LEXICON: dict[Lang, frozenset[str]] = {
         "will be can you tell me if and or my have has how x ray radiology surgery "
         "emergency laboratory lab blood tests consultations operations shut reduced "
         "case by called off anything services taking place day after may june it this "
-        "that next week was were get"
+        "that next week was were get tmrw in still room centre center send patient patients "
+        "closures cancellations update normal capacity test testing ops theatre draws"
     ),
     "nl": _set(
         "is er de het wat morgen vandaag gesloten geannuleerd gaan gaat door open zijn "
@@ -55,51 +58,132 @@ LEXICON: dict[Lang, frozenset[str]] = {
         "afgelast overmorgen dicht nu maandag dinsdag woensdag donderdag vrijdag zaterdag "
         "zondag hoe zit met mijn ik kan kunnen jullie alles wordt worden beperkt geval per "
         "bloedafname raadplegingen consultaties operaties spoed spoedgevallen "
-        "beeldvorming radiologie en voor van mei juni alstublieft aub bedankt"
+        "beeldvorming radiologie en voor van mei juni alstublieft aub bedankt volgende "
+        "doorgaat ziet eruit overzicht laten prikken bloed morgenochtend vanmorgen week"
     ),
     "de": _set(
         "ist die der das morgen heute geoffnet geschlossen abgesagt montag dienstag "
         "mittwoch donnerstag freitag samstag sonntag was sind gibt es welche noch am "
         "ubermorgen hallo bitte danke findet statt offen eingeschrankt im einzelfall "
         "blutabnahme sprechstunden notaufnahme labor chirurgie radiologie und in wie "
-        "steht mit mein meine ich kann konnen sie wird werden guten morgen tag"
+        "steht mit mein meine ich kann konnen sie wird werden guten morgen tag rontgen "
+        "sieht aus moglich nachste woche"
     ),
 }
 
 # Words that make a question about a whole day ("what's open today?").
 OVERVIEW_WORDS = _set(
     "what what's which quoi qu quels quelles quel quelle wat welke was welche everything "
-    "anything tout tous alles overview apercu situation neuf happening"
+    "anything tout tous alles overview apercu situation neuf happening services diensten "
+    "dienste closures cancellations annulations fermetures update overzicht eruit sieht "
+    "etat point iets something quelque etwas"
 )
+
+
 # "is there", "y a-t-il", "gibt es", "gaan … door", "take place": asking whether it runs.
-RUNS_PHRASES = (
-    ("y", "a", "t", "il"),
-    ("il", "y", "a"),
-    ("is", "there"),
-    ("are", "there"),
-    ("gibt", "es"),
-    ("a", "lieu"),
-    ("ont", "lieu"),
-    ("take", "place"),
-    ("taking", "place"),
-    ("going", "ahead"),
-    ("go", "ahead"),
-    ("findet",),
-    ("finden",),
-    ("fonctionne",),
-    ("fonctionnent",),
-    ("working",),
-    ("work",),
-    ("functioning",),
-    ("assure",),
-    ("assures",),
-    ("assuree",),
-    ("assurees",),
-    ("doorgaan",),
-    ("door",),
-    ("plaats",),
+def _phrases(*texts: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(t.split()) for t in texts)
+
+
+# Words that ask whether a service runs: "take place", "gaat door", "fonctionne"...
+RUNS_PHRASES = _phrases(
+    "a lieu",
+    "ont lieu",
+    "lieu",
+    "take place",
+    "taking place",
+    "going ahead",
+    "go ahead",
+    "findet",
+    "finden",
+    "fonctionne",
+    "fonctionnent",
+    "working",
+    "functioning",
+    "assure",
+    "assures",
+    "assuree",
+    "assurees",
+    "doorgaan",
+    "doorgaat",
+    "door",
+    "plaats",
+    "tourne",
+    "tournent",
+    "normalement",
+    "reprennent",
+    "reprend",
+)
+# ... and words that do so only about a named service ("is there", "still", "possible").
+RUNS_WITH_SERVICE = _phrases(
+    "y a t il",
+    "il y a",
+    "is there",
+    "are there",
+    "gibt es",
+    "work",
+    "possible",
+    "mogelijk",
+    "moglich",
+    "still",
+    "nog",
+    "happening",
+    "marche",
+    "marchent",
+    "send",
 )
 NOT_RUNS_PHRASES = (("niet", "door"), ("pas", "lieu"), ("called", "off"), ("fallt", "aus"))
+# Nouns that ask about a status ("any cancellations?", "y a-t-il des fermetures ?").
+STATUS_NOUNS: dict[str, Status] = {
+    **dict.fromkeys(
+        ("annulation", "annulations", "cancellation", "cancellations", "annuleringen", "absagen"),
+        Status.CANCELLED,
+    ),
+    **dict.fromkeys(
+        ("fermeture", "fermetures", "closure", "closures", "sluitingen", "schliessungen"),
+        Status.CLOSED,
+    ),
+}
+OR_WORDS = _set("or ou of oder")
+# Site names that are also common words ("ça marche"): a site only after a site word
+# (à, at, in, de…) or when typed with a capital.
+AMBIGUOUS_SITES = {"marche": "Marche"}
+SITE_LEAD = _set("a at in te de d du bei sur")
+# Upper-case acronyms that are ordinary words in lower case ("er" is Dutch for "there").
+ACRONYMS = {"ER": "emergency", "OR": "surgery"}
+CHAT_WORDS = {
+    r"\btmrw\b|\btmr\b|\btomo\b": "tomorrow",
+    r"\b2day\b": "today",
+}
+NUMBER_WORDS = {
+    "one": 1,
+    "un": 1,
+    "une": 1,
+    "een": 1,
+    "ein": 1,
+    "eine": 1,
+    "two": 2,
+    "deux": 2,
+    "twee": 2,
+    "zwei": 2,
+    "three": 3,
+    "trois": 3,
+    "drie": 3,
+    "drei": 3,
+    "four": 4,
+    "quatre": 4,
+    "vier": 4,
+    "five": 5,
+    "cinq": 5,
+    "vijf": 5,
+    "funf": 5,
+}
+_NUMBER_DAYS = re.compile(
+    r"\b(" + "|".join(NUMBER_WORDS) + r")\s+(days?|jours?|dagen|dag|tagen?)\b"
+)
+_DAY_NUMBER = re.compile(
+    r"\b(?:le|the|on the|op de|de|am|den)\s+(\d{1,2})(?:st|nd|rd|th|er|e|\.)?(?=\s|$|[?!,.])"
+)
 VAGUE_CUES = _set(
     "week weeks semaine semaines woche wochen soon bientot binnenkort bald later tard "
     "month mois maand monat prochains jours coming komende dagen tage weekend days"
@@ -150,6 +234,9 @@ class Reading:
         }
 
 
+TIE_ORDER: tuple[Lang, ...] = ("fr", "nl", "en", "de")
+
+
 def detect_language(toks: list[str], catalog: Catalog, fallback: Lang) -> tuple[Lang, bool]:
     scores: dict[Lang, float] = dict.fromkeys(LANGS, 0.0)
     for tok in toks:
@@ -161,11 +248,15 @@ def detect_language(toks: list[str], catalog: Catalog, fallback: Lang) -> tuple[
             name = entry.names.get(lang, "")
             if name and name.casefold() in " ".join(toks):
                 scores[lang] += 0.25
-    ranked = sorted(LANGS, key=lambda lang: -scores[lang])
-    best, second = ranked[0], ranked[1]
-    if scores[best] == 0 or scores[best] == scores[second]:
+    top = max(scores.values())
+    if top == 0:
         return fallback, False
-    return best, True
+    tied = [lang for lang in TIE_ORDER if scores[lang] == top]
+    if len(tied) == 1:
+        return tied[0], True
+    # A tie: the room's (or the configured) language if it is among them, else the
+    # languages most spoken in the hospital first.
+    return (fallback if fallback in tied else tied[0]), False
 
 
 def _find_phrase(toks: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
@@ -244,6 +335,9 @@ def _services(w: Words, catalog: Catalog, skip: set[int]) -> tuple[list[str], di
             i += 1
             continue
         span = catalog.service_at(toks, i)
+        if span is not None and toks[i] == "urgence" and i > 0 and toks[i - 1] in ("en", "d"):
+            span = None  # "en urgence", "d'urgence": urgently, not the emergency service
+            skip = skip | {i}
         if span is not None and not any(j in w.used or j in skip for j in range(i, span.end)):
             found.append((i, span.entry.id))
             w.used.update(range(i, span.end))
@@ -253,12 +347,28 @@ def _services(w: Words, catalog: Catalog, skip: set[int]) -> tuple[list[str], di
     choices = {
         k: e.id for e in catalog.services for k in e.match_keys() if len(k) >= 5 and " " not in k
     }
+    phrases = {
+        k: e.id for e in catalog.services for k in e.match_keys() if len(k) >= 8 and " " in k
+    }
+    free = [i for i in w.free() if i not in skip]
+    for n in (3, 2):  # "prise de sange" -> "prise de sang"
+        for start in range(len(free) - n + 1):
+            window = free[start : start + n]
+            if window != list(range(window[0], window[0] + n)) or any(i in w.used for i in window):
+                continue
+            text = " ".join(toks[i] for i in window)
+            hit = process.extractOne(text, list(phrases), scorer=fuzz.ratio, score_cutoff=88)
+            if hit is not None and hit[0][0] == text[0]:
+                found.append((window[0], phrases[hit[0]]))
+                typos[text] = phrases[hit[0]]
+                w.used.update(window)
     for i in w.free():
         word = toks[i]
         if i in skip or len(word) < 5 or any(word in lex for lex in LEXICON.values()):
             continue
-        hit = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=80)
-        if hit is not None:
+        # A typo keeps the first letter; "patients" is not "consults".
+        hit = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=84)
+        if hit is not None and hit[0][0] == word[0]:
             found.append((i, choices[hit[0]]))
             typos[word] = choices[hit[0]]
             w.used.add(i)
@@ -266,32 +376,97 @@ def _services(w: Words, catalog: Catalog, skip: set[int]) -> tuple[list[str], di
     return ordered, typos
 
 
-def _asked(w: Words, catalog: Catalog) -> Status | None:
+def _asked(w: Words, catalog: Catalog, *, with_service: bool) -> Status | None:
+    """The status the question asks about, or None for a neutral question."""
     toks = w.toks
     free = w.free()
     spans = catalog.scan_statuses([toks[i] for i in free])
-    if _find_phrase(toks, NOT_RUNS_PHRASES):
+    found = [(free[sp.start], Status(sp.entry.id)) for sp in spans]
+    found += [(i, STATUS_NOUNS[toks[i]]) for i in free if toks[i] in STATUS_NOUNS]
+    found.sort()
+    distinct = list(dict.fromkeys(status for _, status in found))
+    if len(distinct) > 1:
+        first, last = found[0][0], found[-1][0]
+        if any(toks[i] in OR_WORDS for i in range(first, last)):
+            return None  # "open or closed?": a neutral question
+        return next(st for st in distinct if st != Status.OPEN)  # "running at reduced…"
+    if distinct:
+        return distinct[0]
+    for i in free:  # a typo in a status word ("geanuleerd")
+        word = toks[i]
+        if len(word) >= 6 and not any(word in lex for lex in LEXICON.values()):
+            hit = process.extractOne(
+                word, list(_status_words(catalog)), scorer=fuzz.ratio, score_cutoff=85
+            )
+            if hit is not None and hit[0][0] == word[0]:
+                return _status_words(catalog)[hit[0]]
+    words = [toks[i] for i in free]
+    if _find_phrase(words, NOT_RUNS_PHRASES):
         return Status.CANCELLED
-    if spans:
-        return Status(spans[0].entry.id)
-    if _find_phrase(toks, RUNS_PHRASES):
+    if _find_phrase(words, RUNS_PHRASES) or (
+        with_service and _find_phrase(words, RUNS_WITH_SERVICE)
+    ):
         return Status.OPEN
     return None
 
 
+def _status_words(catalog: Catalog) -> dict[str, Status]:
+    return {k: Status(e.id) for e in catalog.statuses for k in e.match_keys() if " " not in k}
+
+
+def _prepare(text: str) -> str:
+    """Chat abbreviations and number words that the date rules do not read."""
+    for pattern, word in CHAT_WORDS.items():
+        text = re.sub(pattern, word, text, flags=re.IGNORECASE)
+    return _NUMBER_DAYS.sub(lambda m: f"{NUMBER_WORDS[m[1]]} {m[2]}", fold(text))
+
+
+def _day_number(w: Words, today: date) -> tuple[date, list[int]] | None:
+    """ "le 19", "the 19th": that day of this month, or of the next if it has passed."""
+    m = _DAY_NUMBER.search(w.folded)
+    if not m:
+        return None
+    n = int(m[1])
+    year, month = today.year, today.month
+    if n < today.day:
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    try:
+        day = date(year, month, n)
+    except ValueError:
+        return None
+    idx = [i for i, (_, s, e) in enumerate(w.items) if s >= m.start() and e <= m.end()]
+    return day, idx
+
+
 def read_question(text: str, *, catalog: Catalog, today: date, fallback: Lang) -> Reading:
-    w = Words.of(text)
+    w = Words.of(_prepare(text))
     toks = w.toks
-    lang, sure = detect_language(toks, catalog, fallback)
+    acronyms = {a.lower() for a in ACRONYMS if re.search(rf"\b{a}\b", text)}
+    lang, sure = detect_language([t for t in toks if t not in acronyms], catalog, fallback)
     try:
         sites = take_sites(w, catalog, lang)
     except UsageError:
         sites = []
+    for site, capitalised in AMBIGUOUS_SITES.items():
+        if site in sites:
+            i = toks.index(site)
+            if capitalised not in text and not (i > 0 and toks[i - 1] in SITE_LEAD):
+                sites.remove(site)
+                w.used.discard(i)
+    if ALL_SITES in sites:
+        sites = []  # "at all sites": no particular site
     day, date_text, problem, day_words = find_day(w, today, lang)
+    if day is None and problem is None and (numbered := _day_number(w, today)):
+        day, day_words = numbered
+        date_text = w.text(day_words)
     skip = set(day_words)
     services, typos = _services(w, catalog, skip)
+    for acronym, service in ACRONYMS.items():
+        if re.search(rf"\b{acronym}\b", text) and service not in services:
+            services.append(service)
+            w.used.update(i for i, t in enumerate(toks) if t == acronym.lower())
     w.used.update(day_words)
-    asked = _asked(w, catalog)
+    asked = _asked(w, catalog, with_service=bool(services))
     base = Reading(
         text=text,
         lang=lang,
@@ -303,12 +478,13 @@ def read_question(text: str, *, catalog: Catalog, today: date, fallback: Lang) -
         date_text=date_text,
         typos=typos,
     )
-    if problem == "vague":
+    overview = not services and any(t in OVERVIEW_WORDS for t in toks)
+    if problem == "vague" and (services or overview):
         return replace(base, why="vague-date")
     base = replace(base, day=day or today)
     if services:
         return replace(base, intent="service-status")
-    if any(t in OVERVIEW_WORDS for t in toks) or (asked is not None and date_text is not None):
+    if overview:
         return replace(base, intent="day-overview")
     guesses: list[str] = []
     for i in w.free():
