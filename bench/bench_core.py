@@ -1,4 +1,4 @@
-"""Fill the ledger with N decisions, then time /decide, /status and /history through the core.
+"""Fill the ledger with N decisions, then time commands and questions through the core.
 
 Through the real dispatcher and storage (one unit of work per message, durable commits),
 without terminal I/O. Prints p50/p99 per command. Usage:
@@ -97,8 +97,17 @@ async def main() -> None:
                 ),
                 "/status": lambda: f"/status {rng.randrange(1, 28)}/06",
                 "/history": lambda: f"/history {rng.choice(cat.service_ids)}",
+                "question": lambda: (
+                    f"is {cat.service_name(rng.choice(cat.service_ids), 'en')} open on "
+                    f"{rng.randrange(1, 28)}/06 at {rng.choice(cat.site_ids)}?"
+                ),
+                "question-fr": lambda: (
+                    f"bonjour, est-ce que la {cat.service_name(rng.choice(cat.service_ids), 'fr')}"
+                    f" est maintenue lundi {rng.randrange(1, 28)} juin ?"
+                ),
+                "overview": lambda: f"what is cancelled on {rng.randrange(1, 28)}/06?",
             }
-            print(f"{'command':<10} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
+            print(f"{'command':<12} {'n':>5} {'p50 ms':>8} {'p99 ms':>8} {'mean ms':>8}")
             for name, make in commands.items():
                 times: list[float] = []
                 for _ in range(args.samples):
@@ -119,9 +128,9 @@ async def main() -> None:
                     handled = await runtime.dispatcher.handle(incoming)
                     times.append((time.perf_counter() - t0) * 1000)
                     kind = handled.replies[0].facts.get("kind")
-                    assert kind in ("decision", "status", "history"), (text, kind)
+                    assert kind in ("decision", "status", "history", "answer"), (text, kind)
                 print(
-                    f"{name:<10} {len(times):>5} {percentile(times, 50):>8.2f} "
+                    f"{name:<12} {len(times):>5} {percentile(times, 50):>8.2f} "
                     f"{percentile(times, 99):>8.2f} {statistics.fmean(times):>8.2f}"
                 )
         finally:

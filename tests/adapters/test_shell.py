@@ -206,3 +206,43 @@ def test_default_database_lives_in_the_data_directory(tmp_path: Path, db_kind: s
     proc = crisiscell("shell", "--now", NOW, "--jsonl", stdin="/decide lab closed\n", env=env)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "data" / "crisiscell" / "crisiscell.sqlite3").exists()
+
+
+def test_parse_shows_the_reading() -> None:
+    proc = crisiscell(
+        "parse", "y a-t-il des opérations après-demain à Bastogne ?", "--now", NOW, "--json"
+    )
+    assert proc.returncode == 0, proc.stderr
+    reading = json.loads(proc.stdout)
+    assert {k: reading[k] for k in ("lang", "intent", "services", "sites", "date", "asked")} == {
+        "lang": "fr",
+        "intent": "service-status",
+        "services": ["surgery"],
+        "sites": ["bastogne"],
+        "date": "2022-05-17",
+        "asked": "open",
+    }
+    text = crisiscell("parse", "wat is er vandaag gesloten?", "--now", NOW).stdout
+    assert "intent       day-overview" in text and "lang         nl" in text
+
+
+def test_questions_in_the_shell(tmp_path: Path) -> None:
+    out = jsonl(
+        tmp_path / "c.sqlite3",
+        [
+            "/decide radiology cancelled monday",
+            "la radiologie est-elle ouverte lundi ?",
+        ],
+    )
+    (answer,) = out[1]["replies"]
+    assert answer["text"].startswith("Non — radiologie, tous les sites : annulé le lundi")
+    assert answer["facts"]["items"] == [
+        {
+            "service": "radiology",
+            "site": "all",
+            "date": "2022-05-16",
+            "status": "cancelled",
+            "decision": 1,
+            "answer": "no",
+        }
+    ]

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from bench.corpus_accuracy import CORPUS as CORPUS_FILE
 from bench.corpus_accuracy import compare, load
 from bot.catalog import Catalog
 
-CORPUS = load()
+CORPUS = load(CORPUS_FILE)
+HELD_OUT = CORPUS_FILE.parents[2] / "bench" / "questions_heldout.jsonl"
 FLOOR = 0.97
 ISSUE_EXAMPLES = {
     "is radiology open tomorrow?",
@@ -54,3 +56,14 @@ def test_corpus_accuracy_floor() -> None:
     misses = [m for m in misses if m[1]]
     accuracy = 1 - len(misses) / len(CORPUS)
     assert accuracy >= FLOOR, misses
+
+
+def test_held_out_accuracy_floor() -> None:
+    """bench/questions_heldout.jsonl was written after the reader, by someone who had not
+    seen it, and the reader was not tuned on it (measured: 91/100). Do not tune on it:
+    add failing phrasings to the main corpus, then write a new held-out set."""
+    catalog = Catalog()
+    cases = load(HELD_OUT)
+    misses = [c["q"] for c in cases if compare(c, catalog)]
+    assert len(cases) >= 100
+    assert 1 - len(misses) / len(cases) >= 0.88, misses
