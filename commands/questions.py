@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot.decisions import BoardRow, board
+from bot.errors import UsageError
 from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
 from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status
 from bot.router import Command, Context
@@ -113,14 +114,26 @@ async def _service_answer(ctx: Context, reading: Reading) -> Reply:
             f"“{k}” → {ctx.catalog.service_name(v, ctx.lang)}" for k, v in reading.typos.items()
         )
         blocks.append(Paragraph(ctx.t("answer.read_as", typos=typo)))
+    return _answer(ctx, reading, blocks, items)
+
+
+def _answer(
+    ctx: Context,
+    reading: Reading,
+    blocks: list[Block],
+    items: list[dict[str, object]],
+    title: str | None = None,
+) -> Reply:
+    assert reading.day is not None
     return Reply(
         kind="answer",
         lang=ctx.lang,
+        title=title,
         blocks=tuple(blocks),
         facts={
             "kind": "answer",
             "intent": reading.intent,
-            "date": day.isoformat(),
+            "date": reading.day.isoformat(),
             "items": items,
             "reading": reading.to_json(),
         },
@@ -178,19 +191,8 @@ async def _overview_answer(ctx: Context, reading: Reading) -> Reply:
         if (reading.sites)
         else site_label(ctx, ALL_SITES)
     )
-    return Reply(
-        kind="answer",
-        lang=ctx.lang,
-        title=ctx.t("overview.title", day=fmt_day(day, ctx.lang), where=where),
-        blocks=tuple(blocks),
-        facts={
-            "kind": "answer",
-            "intent": reading.intent,
-            "date": day.isoformat(),
-            "items": items,
-            "reading": reading.to_json(),
-        },
-    )
+    title = ctx.t("overview.title", day=fmt_day(day, ctx.lang), where=where)
+    return _answer(ctx, reading, blocks, items, title=title)
 
 
 def _ask_back(ctx: Context, reading: Reading) -> Reply:
@@ -225,8 +227,6 @@ async def answer_question(ctx: Context, text: str) -> list[Reply]:
 
 async def ask(ctx: Context, args: str) -> list[Reply]:
     if not args.strip():
-        from bot.errors import UsageError
-
         raise UsageError(ctx.t("ask.which_service"))
     return await answer_question(ctx, args)
 
