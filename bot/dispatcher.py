@@ -250,6 +250,7 @@ class Dispatcher:
                 reply=r,
                 key=f"reply:{incoming.platform}:{incoming.event_id}:{i}",
                 at=now,
+                reply_to=incoming.event_id,
             )
             for i, r in enumerate(replies)
         ]

@@ -22,6 +22,7 @@ class OutboxItem:
     key: str
     reply: Reply
     attempts: int
+    reply_to: str | None = None  # the platform event id this answers (threading)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,15 @@ class InboxRepository(Protocol):
 
 
 class OutboxRepository(Protocol):
-    async def add(self, *, room: RoomRef, reply: Reply, key: str, at: datetime) -> OutboxItem: ...
+    async def add(
+        self,
+        *,
+        room: RoomRef,
+        reply: Reply,
+        key: str,
+        at: datetime,
+        reply_to: str | None = None,
+    ) -> OutboxItem: ...
 
     async def pending(self, *, platform: str, now: datetime, limit: int = 50) -> list[OutboxItem]:
         """Unsent items for a platform whose next attempt is due, oldest first."""
@@ -138,6 +147,14 @@ class RoomSettingsRepository(Protocol):
     async def put(self, settings: RoomSettings) -> None: ...
 
 
+class StateRepository(Protocol):
+    """Small durable values an adapter keeps (a sync token), committed with the work."""
+
+    async def get(self, key: str) -> str | None: ...
+
+    async def put(self, key: str, value: str) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Handlers and services use it; only the dispatcher commits."""
 
@@ -158,6 +175,9 @@ class UnitOfWork(Protocol):
 
     @property
     def rooms(self) -> RoomSettingsRepository: ...
+
+    @property
+    def state(self) -> StateRepository: ...
 
     events: list[object]
     """Domain events raised in this unit of work; the dispatcher hands them to subscribers."""

@@ -22,7 +22,15 @@ from sqlalchemy import Connection, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from storage.repos import SqlAudit, SqlDecisions, SqlInbox, SqlLedger, SqlOutbox, SqlRooms
+from storage.repos import (
+    SqlAudit,
+    SqlDecisions,
+    SqlInbox,
+    SqlLedger,
+    SqlOutbox,
+    SqlRooms,
+    SqlState,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -153,6 +161,7 @@ class SqlUnitOfWork:
         self.outbox = SqlOutbox(conn)
         self.audit = SqlAudit(conn)
         self.rooms = SqlRooms(conn)
+        self.state = SqlState(conn)
         self.events = []
         return self
 

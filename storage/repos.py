@@ -277,7 +277,15 @@ def _platform(room: RoomRef) -> str:
 
 
 class SqlOutbox(_Repo):
-    async def add(self, *, room: RoomRef, reply: Reply, key: str, at: datetime) -> OutboxItem:
+    async def add(
+        self,
+        *,
+        room: RoomRef,
+        reply: Reply,
+        key: str,
+        at: datetime,
+        reply_to: str | None = None,
+    ) -> OutboxItem:
         item_id = (
             await self.conn.execute(
                 insert(T.outbox)
@@ -290,11 +298,14 @@ class SqlOutbox(_Repo):
                     attempts=0,
                     created_at=at,
                     next_attempt_at=at,
+                    reply_to=reply_to,
                 )
                 .returning(T.outbox.c.id)
             )
         ).scalar_one()
-        return OutboxItem(id=item_id, room=room, key=key, reply=reply, attempts=0)
+        return OutboxItem(
+            id=item_id, room=room, key=key, reply=reply, attempts=0, reply_to=reply_to
+        )
 
     async def pending(self, *, platform: str, now: datetime, limit: int = 50) -> list[OutboxItem]:
         o = T.outbox.c
@@ -317,6 +328,7 @@ class SqlOutbox(_Repo):
                 key=r.key,
                 reply=Reply.from_json(json.loads(r.reply)),
                 attempts=r.attempts,
+                reply_to=r.reply_to,
             )
             for r in rows
         ]
@@ -409,3 +421,20 @@ class SqlRooms(_Repo):
         )
         if done.rowcount == 0:
             await self.conn.execute(insert(T.room_settings).values(room=str(s.room), **values))
+
+
+class SqlState(_Repo):
+    async def get(self, key: str) -> str | None:
+        row = (
+            await self.conn.execute(
+                select(T.adapter_state.c.value).where(T.adapter_state.c.key == key)
+            )
+        ).first()
+        return None if row is None else str(row.value)
+
+    async def put(self, key: str, value: str) -> None:
+        done = await self.conn.execute(
+            update(T.adapter_state).where(T.adapter_state.c.key == key).values(value=value)
+        )
+        if done.rowcount == 0:
+            await self.conn.execute(insert(T.adapter_state).values(key=key, value=value))

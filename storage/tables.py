@@ -130,6 +130,7 @@ outbox = Table(
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("sent_at", UTCDateTime),
     Column("last_error", Text),
+    Column("reply_to", String(255)),  # the platform event the reply answers, if any
     Index("ix_outbox_platform_state_next", "platform", "state", "next_attempt_at"),
 )
 
@@ -154,4 +155,11 @@ room_settings = Table(
     Column("language", String(8)),
     Column("answer_questions", Boolean, nullable=False),
     Column("briefing_time", String(5)),
+)
+
+adapter_state = Table(
+    "adapter_state",
+    metadata,
+    Column("key", String(255), primary_key=True),
+    Column("value", Text, nullable=False),
 )

@@ -248,4 +248,19 @@ async def test_history_page_filters(db: Database) -> None:
 async def test_migrations_are_idempotent(db: Database) -> None:
     await db.migrate()
     current, head = await db.revision()
-    assert current == head == "0001"
+    assert current == head == "0002"
+
+
+async def test_adapter_state_and_reply_threading(db: Database) -> None:
+    async with db.uow() as uow:
+        assert await uow.state.get("matrix:next_batch") is None
+        await uow.state.put("matrix:next_batch", "s1")
+        await uow.state.put("matrix:next_batch", "s2")
+        item = await uow.outbox.add(
+            room=ROOM, reply=Reply(kind="text", lang="en"), key="k", at=NOW, reply_to="$evt"
+        )
+        await uow.commit()
+    async with db.uow() as uow:
+        assert await uow.state.get("matrix:next_batch") == "s2"
+        (due,) = await uow.outbox.pending(platform="shell", now=NOW)
+        assert due.reply_to == "$evt" == item.reply_to
