@@ -14,6 +14,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from adapters.matrix.errors import MatrixError
 from bot.clock import Clock, DrillClock
 from bot.config import EXAMPLE_CONFIG, ConfigError, Settings, load_settings
 from bot.ledger import verify
@@ -65,6 +66,14 @@ def build_parser() -> argparse.ArgumentParser:
     shell.add_argument(
         "--jsonl", action="store_true", help="print one JSON object per input line (for scripts)"
     )
+
+    run = sub.add_parser(
+        "run",
+        help="run the bot on the chat platforms the config enables (Matrix)",
+        description="Run the bot on every chat adapter the config enables, until stopped "
+        "(Ctrl-C or SIGTERM). Secrets come from environment variables (see the config).",
+    )
+    _common(run)
 
     ledger = sub.add_parser("ledger", help="the decision ledger")
     lsub = ledger.add_subparsers(dest="ledger_cmd", required=True, metavar="ACTION")
@@ -200,6 +209,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{args.file}: ok")
             return 0
         settings = load_settings(args.config)
+        if args.cmd == "run":
+            from adapters.run import run
+
+            return asyncio.run(run(settings, db_url=args.db))
         if args.cmd == "parse":
             return _parse(args, settings)
         if args.cmd == "shell":
@@ -210,6 +223,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_db(args, settings))
     except ConfigError as e:
         print(f"crisiscell: config error:\n{e}", file=sys.stderr)
+        return 2
+    except MatrixError as e:
+        print(f"crisiscell: matrix: {e}", file=sys.stderr)
         return 2
     except DatabaseError as e:
         print(f"crisiscell: database error: {e}", file=sys.stderr)

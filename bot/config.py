@@ -11,7 +11,14 @@ from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.catalog import (
     DEFAULT_SERVICES,
@@ -106,6 +113,33 @@ class QuestionsSection(_Model):
     who_decides: dict[Lang, str] = Field(default_factory=dict)
 
 
+class MatrixSection(_Model):
+    enabled: bool = False
+    homeserver: str = ""  # e.g. "https://matrix.hospital.example"
+    user_id: str = ""  # e.g. "@crisiscell:hospital.example"
+    # Secrets come from environment variables, named here.
+    password_env: str = "CRISISCELL_MATRIX_PASSWORD"
+    access_token_env: str = "CRISISCELL_MATRIX_TOKEN"
+    device_id: str | None = None  # needed with an access token; kept across restarts
+    device_name: str = "crisiscell"
+    # Who may invite the bot: user ids, or ":server" for everyone on a homeserver.
+    # Empty: the people the config gives the role "cell".
+    allowed_inviters: list[str] = Field(default_factory=list)
+    allowed_rooms: list[str] = Field(default_factory=list)  # room ids; empty: any
+    store_dir: str | None = None  # default: <data dir>/matrix
+    # Encrypted rooms: "tofu" trusts each device the first time it is seen (and then
+    # refuses a changed key); "all" sends to unverified devices too.
+    trust: Literal["tofu", "all"] = "tofu"
+    names: list[str] = Field(default_factory=list)  # other names users address it by
+
+    @field_validator("homeserver")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// on loopback)")
+        return v.rstrip("/")
+
+
 class ShellSection(_Model):
     user: str = "@operator:local"
     user_name: str = "Operator"
@@ -118,6 +152,19 @@ class Settings(_Model):
     person: list[PersonModel] = Field(default_factory=list)
     shell: ShellSection = Field(default_factory=ShellSection)
     questions: QuestionsSection = Field(default_factory=QuestionsSection)
+    matrix: MatrixSection = Field(default_factory=MatrixSection)
+
+    @model_validator(mode="after")
+    def _matrix_complete(self) -> Settings:
+        m = self.matrix
+        if m.enabled and not (m.homeserver and m.user_id):
+            raise ValueError("matrix: enabled = true needs homeserver and user_id")
+        return self
+
+    def matrix_inviters(self) -> list[str]:
+        if self.matrix.allowed_inviters:
+            return list(self.matrix.allowed_inviters)
+        return [i for p in self.person if "cell" in p.roles for i in p.ids]
 
     def build_catalog(self) -> Catalog:
         replace = self.catalog.mode == "replace"
@@ -228,6 +275,22 @@ fr = "La cellule de crise décide chaque matin à 8 h."
 en = "The crisis cell decides each morning at 8:00."
 nl = "De crisiscel beslist elke ochtend om 8 uur."
 de = "Der Krisenstab entscheidet jeden Morgen um 8 Uhr."
+
+[matrix]
+# The bot in Matrix rooms (`crisiscell run`). Secrets from environment variables:
+# CRISISCELL_MATRIX_PASSWORD (first login; the device is then kept across restarts)
+# or CRISISCELL_MATRIX_TOKEN with device_id.
+enabled = false
+homeserver = "https://matrix.hospital.example"
+user_id = "@crisiscell:hospital.example"
+device_name = "crisiscell"
+# Who may invite the bot (user ids, or ":server" for a whole homeserver).
+# Empty: the people with the role "cell" above.
+allowed_inviters = ["@a.example:hospital.example", ":hospital.example"]
+# Rooms it may join (room ids); empty: any room an allowed inviter invites it to.
+allowed_rooms = []
+# Encrypted rooms: "tofu" (trust each device when first seen) or "all".
+trust = "tofu"
 
 [shell]
 # Who types in `crisiscell shell` unless --as says otherwise, and their roles.

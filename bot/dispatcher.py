@@ -87,6 +87,8 @@ class Dispatcher:
         if incoming.from_bot:
             return Handled(duplicate=False)
         match = self.router.match(incoming.command_text, addressed=incoming.addressed)
+        if incoming.is_edit and match is None:
+            return Handled(duplicate=False)  # an edited chat line: nothing to do
         # Not addressed and not a command: only a question naming a known service, in a
         # room that asked for such answers (/room questions on), gets an answer.
         overheard = match is None and not incoming.addressed
@@ -167,6 +169,16 @@ class Dispatcher:
         self, ctx: Context, match: Match | Unknown | None
     ) -> tuple[list[Reply], str | None, str, str]:
         """(replies, command name, audit outcome, audit detail)."""
+        if ctx.incoming.is_edit:  # an edited command is not run again
+            reply = Reply(
+                kind="error",
+                lang=ctx.lang,
+                severity="warning",
+                blocks=(Paragraph(ctx.t("edit.not_rerun")),),
+                facts={"kind": "edit-ignored"},
+            )
+            name = match.command.name if isinstance(match, Match) else None
+            return [reply], name, "edit-ignored", ""
         if isinstance(match, Unknown):
             return [self._unknown(ctx, match)], None, "unknown", match.word
         if match is None:

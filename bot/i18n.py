@@ -293,6 +293,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "Dat begreep ik niet. Probeer /help (of !help).",
         "de": "Das habe ich nicht verstanden. Versuchen Sie /help (oder !help).",
     },
+    "edit.not_rerun": {
+        "fr": "Les modifications ne sont pas réexécutées : envoyez la commande à nouveau.",
+        "en": "Edits are not re-run; send the command again.",
+        "nl": "Bewerkingen worden niet opnieuw uitgevoerd; stuur het commando opnieuw.",
+        "de": "Bearbeitungen werden nicht erneut ausgeführt; senden Sie den Befehl neu.",
+    },
     "internal_error": {
         "fr": "Erreur interne : rien n'a été enregistré. Réessayez ; si cela persiste, "
         "signalez la référence {ref}.",

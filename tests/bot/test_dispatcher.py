@@ -55,3 +55,26 @@ async def test_failing_handler_is_rolled_back_and_answered(bot: Harness) -> None
         assert (await conn.execute(select(func.count()).select_from(T.ledger))).scalar() == 0
         outcomes = (await conn.execute(select(T.audit.c.outcome))).scalars().all()
     assert outcomes == ["error"]
+
+
+async def test_edited_commands_are_not_run_again(bot: Harness) -> None:
+    from bot.model import Incoming
+
+    def edit(text: str, event_id: str) -> Incoming:
+        return Incoming(
+            platform="shell",
+            room=bot.room,
+            sender="@operator:local",
+            sender_name="Operator",
+            text=text,
+            command_text=text,
+            event_id=event_id,
+            sent_at=bot.clock.now(),
+            addressed=True,
+            is_edit=True,
+        )
+
+    handled = await bot.runtime.dispatcher.handle(edit("/decide radiology open", "$e2"))
+    assert handled.replies[0].facts == {"kind": "edit-ignored"}
+    assert (await bot.runtime.dispatcher.handle(edit("just fixing a typo", "$e3"))).replies == []
+    assert (await bot.facts("/history"))["total"] == 0

@@ -1,0 +1,449 @@
+"""The bot in Matrix rooms, with matrix-nio.
+
+- One device across restarts: credentials (0600) and the nio crypto store live in the
+  store directory; later starts use ``restore_login``.
+- Exactly once: our own sync token is kept in the database (``adapter_state``) and saved
+  only after every event of a batch was handled; each event goes through the inbox, so a
+  batch seen again after a crash runs nothing twice. A ``limited`` timeline is back-filled
+  with ``/messages``. The first start skips history; so does a newly joined room.
+- Rate limits: ``retry_after_ms`` or the ``Retry-After`` header, bounded retries; sync
+  errors back off exponentially, so a homeserver restart is survived.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+from collections import deque
+from collections.abc import Awaitable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+from nio import (
+    AsyncClient,
+    AsyncClientConfig,
+    ErrorResponse,
+    InviteMemberEvent,
+    JoinError,
+    LoginResponse,
+    MatrixRoom,
+    MegolmEvent,
+    MessageDirection,
+    RoomMemberEvent,
+    RoomMessagesResponse,
+    RoomMessageText,
+    RoomSendResponse,
+    SyncError,
+    SyncResponse,
+    WhoamiResponse,
+)
+from nio.exceptions import OlmUnverifiedDeviceError
+
+from adapters.matrix.errors import MatrixError
+from adapters.matrix.render import render
+from adapters.runtime import Runtime
+from bot.config import MatrixSection
+from bot.model import Incoming, room_ref
+from bot.outbox import OutboxSender
+from bot.ports import OutboxItem
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "matrix"
+TOKEN_KEY = "matrix:next_batch"
+LAST_TS_KEY = "matrix:last_ts"
+MAX_SEND_ATTEMPTS = 6
+MAX_BACKFILL_PAGES = 10
+T = TypeVar("T")
+
+
+class RateLimited(Exception):
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"rate limited for {wait:.1f} s")
+        self.wait = wait
+
+
+class _Client(AsyncClient):
+    """nio's client, remembering the ``Retry-After`` header of the last 429 it got."""
+
+    retry_after: float | None = None
+
+    async def send(self, *args: Any, **kwargs: Any) -> Any:
+        resp = await super().send(*args, **kwargs)
+        if resp.status == 429:
+            header = resp.headers.get("Retry-After", "")
+            self.retry_after = float(header) if header.strip().isdigit() else None
+        return resp
+
+
+def _retry_wait(client: _Client, resp: ErrorResponse, attempt: int) -> float:
+    if resp.retry_after_ms:
+        return float(resp.retry_after_ms) / 1000
+    if client.retry_after is not None:
+        return client.retry_after
+    return min(60.0, 2.0**attempt)
+
+
+def _is_rate_limit(resp: object) -> bool:
+    return isinstance(resp, ErrorResponse) and resp.status_code in ("M_LIMIT_EXCEEDED", "429")
+
+
+def _room_id(item: OutboxItem) -> str:
+    return str(item.room).split(":", 1)[1]
+
+
+class MatrixAdapter:
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        settings: MatrixSection,
+        *,
+        store_dir: Path,
+        inviters: list[str],
+        bot_name: str,
+    ) -> None:
+        self.runtime = runtime
+        self.cfg = settings
+        self.store_dir = store_dir
+        self.inviters = inviters
+        self.names = [n for n in {bot_name, *settings.names} if n]
+        self.sender: OutboxSender | None = None
+        self.sent_events: deque[str] = deque(maxlen=2000)
+        self.client = _Client(
+            settings.homeserver,
+            settings.user_id,
+            device_id=settings.device_id or "",
+            store_path=str(store_dir / "store"),
+            config=AsyncClientConfig(
+                store_sync_tokens=False,  # our token lives in the database
+                encryption_enabled=True,
+                max_limit_exceeded=0,  # 429s come back to us (Retry-After honoured here)
+                max_timeouts=0,  # connection errors too: our loop backs off
+                request_timeout=60,
+            ),
+        )
+        self.synced = asyncio.Event()  # set after the first successful sync (tests)
+
+    # --- login -------------------------------------------------------------------------
+
+    @property
+    def _creds_file(self) -> Path:
+        return self.store_dir / "credentials.json"
+
+    async def login(self) -> None:
+        (self.store_dir / "store").mkdir(parents=True, exist_ok=True)
+        os.chmod(self.store_dir, 0o700)
+        token = os.environ.get(self.cfg.access_token_env)
+        creds = self._load_creds()
+        if token:
+            device = self.cfg.device_id or creds.get("device_id")
+            if not device:
+                raise MatrixError(
+                    f"{self.cfg.access_token_env} is set but matrix.device_id is not: give "
+                    "the device id that goes with the token"
+                )
+            self.client.restore_login(self.cfg.user_id, device, token)
+        elif creds:
+            self.client.restore_login(creds["user_id"], creds["device_id"], creds["access_token"])
+            who = await self.client.whoami()
+            if not isinstance(who, WhoamiResponse):
+                log.warning("stored Matrix token refused (%s): logging in again", who)
+                self.client.device_id = creds["device_id"]  # keep the same device
+                await self._password_login()
+        else:
+            await self._password_login()
+        log.info("Matrix: %s on device %s", self.client.user_id, self.client.device_id)
+        if self.client.should_upload_keys:
+            await self.client.keys_upload()
+
+    async def _password_login(self) -> None:
+        password = os.environ.get(self.cfg.password_env)
+        if not password:
+            raise MatrixError(
+                f"no Matrix credentials: set {self.cfg.password_env} (first login) or "
+                f"{self.cfg.access_token_env} with matrix.device_id"
+            )
+        resp = await self.client.login(password=password, device_name=self.cfg.device_name)
+        if not isinstance(resp, LoginResponse):
+            raise MatrixError(f"Matrix login failed for {self.cfg.user_id}: {resp}")
+        self._save_creds(
+            {
+                "homeserver": self.cfg.homeserver,
+                "user_id": resp.user_id,
+                "device_id": resp.device_id,
+                "access_token": resp.access_token,
+            }
+        )
+
+    def _load_creds(self) -> dict[str, str]:
+        try:
+            data = json.loads(self._creds_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if data.get("user_id") != self.cfg.user_id or data.get("homeserver") != self.cfg.homeserver:
+            return {}
+        return {k: str(v) for k, v in data.items()}
+
+    def _save_creds(self, data: dict[str, str]) -> None:
+        tmp = self._creds_file.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f)
+        tmp.replace(self._creds_file)
+
+    # --- the sync loop -----------------------------------------------------------------
+
+    async def run(self, stop: asyncio.Event) -> None:
+        async with self.runtime.db.uow() as uow:
+            token = await uow.state.get(TOKEN_KEY)
+            last_ts = int(await uow.state.get(LAST_TS_KEY) or 0)
+        failures = 0
+        while not stop.is_set():
+            first = token is None
+            try:
+                resp = await self.client.sync(
+                    timeout=0 if first else 30_000, since=token, full_state=True if first else None
+                )
+            except (OSError, TimeoutError) as e:
+                resp = SyncError(str(e))
+            if not isinstance(resp, SyncResponse):
+                failures += 1
+                wait = (
+                    _retry_wait(self.client, resp, failures)
+                    if _is_rate_limit(resp)
+                    else min(60.0, 0.5 * 2**failures)
+                )
+                log.warning("Matrix sync failed (%s); retrying in %.1f s", resp, wait)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), wait)
+                continue
+            failures = 0
+            await self._keys_housekeeping()
+            await self._invites(resp)
+            if not first:  # the first sync only gives us a starting point: no history
+                last_ts = max(last_ts, await self._timelines(resp, last_ts))
+            async with self.runtime.db.uow() as uow:
+                await uow.state.put(TOKEN_KEY, resp.next_batch)
+                await uow.state.put(LAST_TS_KEY, str(last_ts))
+                await uow.commit()
+            token = resp.next_batch
+            self.synced.set()
+
+    async def _keys_housekeeping(self) -> None:
+        c = self.client
+        try:
+            await c.send_to_device_messages()
+            if c.should_upload_keys:
+                await c.keys_upload()
+            if c.should_query_keys:
+                await c.keys_query()
+            if c.should_claim_keys:
+                await c.keys_claim(c.get_users_for_key_claiming())
+        except Exception as e:  # keys are retried at the next sync
+            log.warning("Matrix key maintenance failed: %s", e)
+
+    async def _invites(self, resp: SyncResponse) -> None:
+        for room_id, info in resp.rooms.invite.items():
+            inviter = next(
+                (
+                    e.sender
+                    for e in info.invite_state
+                    if isinstance(e, InviteMemberEvent)
+                    and e.state_key == self.client.user_id
+                    and e.membership == "invite"
+                ),
+                None,
+            )
+            if inviter and self._may_invite(inviter) and self._room_allowed(room_id):
+                joined = await self.client.join(room_id)
+                if isinstance(joined, JoinError):
+                    log.warning("Matrix: could not join %s: %s", room_id, joined)
+                else:
+                    log.info("Matrix: joined %s, invited by %s", room_id, inviter)
+            else:
+                log.warning("Matrix: refused the invite to %s from %s", room_id, inviter)
+                await self.client.room_leave(room_id)
+
+    def _may_invite(self, user_id: str) -> bool:
+        server = ":" + user_id.split(":", 1)[-1]
+        return user_id in self.inviters or server in self.inviters
+
+    def _room_allowed(self, room_id: str) -> bool:
+        return not self.cfg.allowed_rooms or room_id in self.cfg.allowed_rooms
+
+    async def _timelines(self, resp: SyncResponse, last_ts: int) -> int:
+        newest = last_ts
+        work: list[Awaitable[int]] = []
+        for room_id, info in resp.rooms.join.items():
+            events = list(info.timeline.events)
+            if info.timeline.limited and info.timeline.prev_batch:
+                events = await self._backfill(room_id, info.timeline.prev_batch, last_ts) + events
+            work.append(self._room_events(room_id, events))
+        # Rooms are handled side by side; the token is saved once all are done.
+        for ts in await asyncio.gather(*work):
+            newest = max(newest, ts)
+        return newest
+
+    async def _backfill(self, room_id: str, start: str, last_ts: int) -> list[Any]:
+        """Events a ``limited`` sync left out, back to what we had seen (oldest first)."""
+        found: list[Any] = []
+        token: str | None = start
+        for _ in range(MAX_BACKFILL_PAGES):
+            page = await self.client.room_messages(
+                room_id, start=token or "", direction=MessageDirection.back, limit=50
+            )
+            if not isinstance(page, RoomMessagesResponse) or not page.chunk:
+                break
+            older = [e for e in page.chunk if getattr(e, "server_timestamp", 0) > last_ts]
+            found.extend(older)
+            if len(older) < len(page.chunk) or not page.end:
+                break
+            token = page.end
+        log.info("Matrix: back-filled %d events in %s", len(found), room_id)
+        return list(reversed(found))
+
+    async def _room_events(self, room_id: str, events: list[Any]) -> int:
+        newest = 0
+        me = self.client.user_id
+        # History from before we joined the room is not for us.
+        for i, e in enumerate(events):
+            if (
+                isinstance(e, RoomMemberEvent)
+                and e.state_key == me
+                and e.membership == "join"
+                and e.prev_membership != "join"
+            ):
+                events = events[i + 1 :]
+                break
+        room = self.client.rooms.get(room_id)
+        for event in events:
+            newest = max(newest, int(getattr(event, "server_timestamp", 0) or 0))
+            if room is None or getattr(event, "sender", me) == me:
+                continue
+            if isinstance(event, MegolmEvent):
+                log.info("Matrix: cannot decrypt %s in %s: ignored", event.event_id, room_id)
+                continue
+            if not isinstance(event, RoomMessageText):  # notices, emotes, state, ...
+                continue
+            try:
+                await self._handle(room, event)
+            except Exception:  # one bad event must not stop the others
+                log.exception("Matrix: failed to handle %s", event.event_id)
+        return newest
+
+    # --- one message -------------------------------------------------------------------
+
+    def to_incoming(self, room: MatrixRoom, event: RoomMessageText) -> Incoming:
+        content: dict[str, Any] = event.source.get("content", {})
+        relates = content.get("m.relates_to") or {}
+        is_edit = relates.get("rel_type") == "m.replace"
+        if is_edit:
+            new = content.get("m.new_content") or {}
+            body = str(new.get("body", ""))
+            html = str(new.get("formatted_body", "") or "")
+        else:
+            body = event.body
+            html = event.formatted_body or ""
+        body = strip_reply_fallback(body)
+        reply_to = (relates.get("m.in_reply_to") or {}).get("event_id")
+        mentioned = self.client.user_id in (content.get("m.mentions") or {}).get("user_ids", [])
+        mentioned = mentioned or f"matrix.to/#/{self.client.user_id}" in html
+        text, named = strip_mention(body, [self.client.user_id, *self.names])
+        direct = (room.joined_count or 0) + (room.invited_count or 0) <= 2
+        return Incoming(
+            platform=PLATFORM,
+            room=room_ref(PLATFORM, room.room_id),
+            sender=event.sender,
+            sender_name=room.user_name(event.sender) or event.sender,
+            text=body,
+            command_text=text,
+            event_id=event.event_id,
+            sent_at=datetime.fromtimestamp(event.server_timestamp / 1000, UTC),
+            is_direct=direct,
+            addressed=direct or mentioned or named or reply_to in self.sent_events,
+            is_edit=is_edit,
+            from_bot=False,
+        )
+
+    async def _handle(self, room: MatrixRoom, event: RoomMessageText) -> None:
+        handled = await self.runtime.dispatcher.handle(self.to_incoming(room, event))
+        if handled.items and self.sender is not None:
+            await self.sender.deliver_in_turn(handled.items)
+
+    # --- sending (the outbox's chat port) ------------------------------------------------
+
+    async def deliver(self, item: OutboxItem) -> None:
+        room_id = _room_id(item)
+        room = self.client.rooms.get(room_id)
+        if room is not None and room.encrypted and self.client.olm is None:
+            raise MatrixError("encrypted room but no crypto store: refusing to send plaintext")
+        for n, content in enumerate(render(item.reply, reply_to=item.reply_to)):
+            # The outbox key makes the transaction id: the homeserver drops a repeat.
+            txn = hashlib.sha256(f"{item.key}#{n}".encode()).hexdigest()[:32]
+            resp = await self._send(room_id, content, txn)
+            self.sent_events.append(resp.event_id)
+
+    async def _room_send(self, room_id: str, content: dict[str, Any], txn: str) -> Any:
+        kwargs: dict[str, Any] = {"ignore_unverified_devices": self.cfg.trust == "all"}
+        try:
+            return await self.client.room_send(room_id, "m.room.message", content, txn, **kwargs)
+        except OlmUnverifiedDeviceError:
+            self.trust_room_devices(room_id)  # trust on first use, then send
+            return await self.client.room_send(room_id, "m.room.message", content, txn, **kwargs)
+
+    def trust_room_devices(self, room_id: str) -> None:
+        room = self.client.rooms.get(room_id)
+        if room is None:
+            return
+        for user in room.users:
+            for device in self.client.device_store.active_user_devices(user):
+                if not device.verified and not device.blacklisted:
+                    self.client.verify_device(device)
+
+    async def _send(self, room_id: str, content: dict[str, Any], txn: str) -> RoomSendResponse:
+        for attempt in range(1, MAX_SEND_ATTEMPTS + 1):
+            resp = await self._room_send(room_id, content, txn)
+            if isinstance(resp, RoomSendResponse):
+                return resp
+            if _is_rate_limit(resp) and attempt < MAX_SEND_ATTEMPTS:
+                wait = _retry_wait(self.client, resp, attempt)
+                log.warning("Matrix: rate limited, waiting %.1f s", wait)
+                await asyncio.sleep(wait)
+                continue
+            raise MatrixError(f"Matrix send failed: {resp}")
+        raise MatrixError("Matrix send: too many rate-limit answers")
+
+    async def close(self) -> None:
+        await self.client.close()
+
+
+_FALLBACK = re.compile(r"^(?:>.*\n)+\n?", re.MULTILINE)
+
+
+def strip_reply_fallback(body: str) -> str:
+    """Drop the quoted ``> <@user> ...`` lines clients put on top of a reply."""
+    if body.startswith("> "):
+        return _FALLBACK.sub("", body, count=1).lstrip()
+    return body
+
+
+def strip_mention(body: str, names: list[str]) -> tuple[str, bool]:
+    """``crisiscell: !status`` -> (``!status``, True) for any of the bot's names."""
+    stripped = body.lstrip()
+    for name in sorted(names, key=len, reverse=True):
+        if not name:
+            continue
+        for candidate in (name, name.split(":", 1)[0].lstrip("@")):
+            if stripped.casefold().startswith(candidate.casefold()):
+                rest = stripped[len(candidate) :]
+                if not rest or rest[0] in " :,":
+                    return rest.lstrip(" :,").lstrip(), True
+    return body, False
