@@ -52,6 +52,7 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    tasks: list[asyncio.Task[None]] = []
     try:
         await matrix.login()
         log.info("crisiscell running: %s", ", ".join(ports))
@@ -59,16 +60,18 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             asyncio.create_task(matrix.run(stop), name="matrix-sync"),
             asyncio.create_task(sender.run(), name="outbox-sender"),
         ]
-        stopper = asyncio.create_task(stop.wait())
+        stopper = asyncio.create_task(stop.wait(), name="stop")
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+        stopper.cancel()
         for task in done:
-            if task is not stopper and task.exception() is not None:
+            if task is not stopper and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
+        log.info("crisiscell stopping")
     finally:
-        stop.set()
-        for task in asyncio.all_tasks():
-            if task is not asyncio.current_task():
-                task.cancel()
+        for task in tasks:
+            task.cancel()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
         with contextlib.suppress(Exception):
             await matrix.close()
         await runtime.close()

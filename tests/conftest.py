@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -11,6 +12,7 @@ from datetime import datetime
 import pytest
 
 from tests.harness import Harness, pg_admin_url, pg_reachable
+from tests.synapse import Synapse, free_port
 
 REQUIRE_ALL = os.environ.get("CRISISCELL_REQUIRE_ALL") == "1"
 
@@ -74,3 +76,16 @@ async def bot(sqlite_url: str) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.close()
+
+
+@pytest.fixture(scope="session")
+def synapse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synapse]:
+    """One real Synapse homeserver on loopback for the whole test session."""
+    if importlib.util.find_spec("synapse") is None:
+        skip_or_fail("matrix-synapse is not installed (pip install -e '.[test]')")
+    server = Synapse(tmp_path_factory.mktemp("synapse"), free_port())
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -226,10 +226,13 @@ class MatrixAdapter:
                     await asyncio.wait_for(stop.wait(), wait)
                 continue
             failures = 0
+            log.debug("Matrix: sync batch %s", resp.next_batch)
             await self._keys_housekeeping()
             await self._invites(resp)
+            log.debug("Matrix: invites done")
             if not first:  # the first sync only gives us a starting point: no history
                 last_ts = max(last_ts, await self._timelines(resp, last_ts))
+            log.debug("Matrix: timelines done")
             async with self.runtime.db.uow() as uow:
                 await uow.state.put(TOKEN_KEY, resp.next_batch)
                 await uow.state.put(LAST_TS_KEY, str(last_ts))
@@ -325,6 +328,7 @@ class MatrixAdapter:
                 break
         room = self.client.rooms.get(room_id)
         for event in events:
+            log.debug("Matrix: event %s %s", type(event).__name__, getattr(event, "event_id", ""))
             newest = max(newest, int(getattr(event, "server_timestamp", 0) or 0))
             if room is None or getattr(event, "sender", me) == me:
                 continue
