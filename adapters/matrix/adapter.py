@@ -131,6 +131,7 @@ class MatrixAdapter:
             ),
         )
         self.synced = asyncio.Event()  # set after the first successful sync (tests)
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # a seam for tests
 
     # --- login -------------------------------------------------------------------------
 
@@ -420,7 +421,7 @@ class MatrixAdapter:
             if _is_rate_limit(resp) and attempt < MAX_SEND_ATTEMPTS:
                 wait = _retry_wait(self.client, resp, attempt)
                 log.warning("Matrix: rate limited, waiting %.1f s", wait)
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
                 continue
             raise MatrixError(f"Matrix send failed: {resp}")
         raise MatrixError("Matrix send: too many rate-limit answers")

@@ -100,15 +100,16 @@ def _pieces(reply: Reply) -> list[Block]:
 def render(reply: Reply, *, reply_to: str | None = None) -> list[dict[str, Any]]:
     """The message contents for one reply (one, or several for a long one)."""
     chunks: list[list[Block]] = [[]]
-    size = 0
+    size = rows = 0
     for block in _pieces(reply):
         html = _block_html(block)
-        big_table = isinstance(block, Table) and len(block.rows) >= MAX_ROWS
-        if chunks[-1] and (size + len(html) > MAX_CHARS or big_table):
+        n_rows = len(block.rows) if isinstance(block, Table) else 0
+        if chunks[-1] and (size + len(html) > MAX_CHARS or rows + n_rows > MAX_ROWS):
             chunks.append([])
-            size = 0
+            size = rows = 0
         chunks[-1].append(block)
         size += len(html)
+        rows += n_rows
     contents: list[dict[str, Any]] = []
     for n, blocks in enumerate(chunks, start=1):
         title = reply.title or ""
