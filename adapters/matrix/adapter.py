@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from nio import (
     AsyncClient,
@@ -60,7 +60,6 @@ TOKEN_KEY = "matrix:next_batch"
 LAST_TS_KEY = "matrix:last_ts"
 MAX_SEND_ATTEMPTS = 6
 MAX_BACKFILL_PAGES = 10
-T = TypeVar("T")
 
 
 class RateLimited(Exception):
