@@ -305,7 +305,7 @@ class MatrixAdapter:
             )
             if not isinstance(page, RoomMessagesResponse) or not page.chunk:
                 break
-            older = [e for e in page.chunk if getattr(e, "server_timestamp", 0) > last_ts]
+            older = [e for e in page.chunk if getattr(e, "server_timestamp", 0) >= last_ts]
             found.extend(older)
             if len(older) < len(page.chunk) or not page.end:
                 break
