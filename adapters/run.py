@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_dir
 
@@ -14,6 +17,10 @@ from adapters.runtime import build_runtime
 from bot.config import ConfigError, Settings
 from bot.outbox import OutboxSender
 from bot.ports import ChatPort
+
+if TYPE_CHECKING:
+    from adapters.matrix.adapter import MatrixAdapter
+    from adapters.teams.adapter import TeamsAdapter
 
 log = logging.getLogger(__name__)
 
@@ -29,37 +36,67 @@ def matrix_store(settings: Settings) -> Path:
 
 
 async def run(settings: Settings, *, db_url: str | None) -> int:
-    if not settings.matrix.enabled:
+    if not (settings.matrix.enabled or settings.teams.enabled):
         raise ConfigError(
-            "no chat adapter is enabled: set [matrix] enabled = true in the config "
-            "(for the terminal, use `crisiscell shell`)"
+            "no chat adapter is enabled: set [matrix] or [teams] enabled = true in the "
+            "config (for the terminal, use `crisiscell shell`)"
         )
     runtime = await build_runtime(settings, db_url=db_url)
-    from adapters.matrix.adapter import MatrixAdapter
-
-    store = matrix_store(settings)
-    matrix = MatrixAdapter(
-        runtime,
-        settings.matrix,
-        store_dir=store,
-        inviters=settings.matrix_inviters(),
-        bot_name=settings.bot.name,
-    )
-    ports: dict[str, ChatPort] = {matrix.platform: matrix}
-    sender = OutboxSender(runtime.db.uow, runtime.wall_clock, ports)
-    matrix.sender = sender
+    ports: dict[str, ChatPort] = {}
+    jobs: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = []
+    closers: list[Callable[[], Awaitable[None]]] = []
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[None]] = []
+    adapters: list[MatrixAdapter | TeamsAdapter] = []
     try:
-        await matrix.login()
+        if settings.matrix.enabled:
+            from adapters.matrix.adapter import MatrixAdapter
+
+            matrix = MatrixAdapter(
+                runtime,
+                settings.matrix,
+                store_dir=matrix_store(settings),
+                inviters=settings.matrix_inviters(),
+                bot_name=settings.bot.name,
+            )
+            ports[matrix.platform] = matrix
+            adapters.append(matrix)
+            closers.append(matrix.close)
+            await matrix.login()
+            jobs.append(matrix.run)
+        if settings.teams.enabled:
+            from adapters.teams.adapter import MsalTokenSource, NoToken, TokenSource
+            from adapters.web import WebServer
+
+            t = settings.teams
+            tokens: TokenSource
+            if t.local_testing and not os.environ.get(t.secret_env):
+                tokens = NoToken()
+            else:
+                secret = os.environ.get(t.secret_env)
+                if not secret:
+                    raise ConfigError(f"teams: set the app's client secret in {t.secret_env}")
+                tokens = MsalTokenSource(t, secret)
+            from adapters.teams.adapter import TeamsAdapter
+
+            teams = TeamsAdapter(runtime, t, tokens=tokens, bot_name=settings.bot.name)
+            ports[teams.platform] = teams
+            adapters.append(teams)
+            web = WebServer()
+            teams.install(web.app)
+            await teams.start()
+            closers.append(teams.close)
+            await web.start(t.listen)
+            closers.append(web.stop)
+        sender = OutboxSender(runtime.db.uow, runtime.wall_clock, ports)
+        for adapter in adapters:
+            adapter.sender = sender
         log.info("crisiscell running: %s", ", ".join(ports))
-        tasks = [
-            asyncio.create_task(matrix.run(stop), name="matrix-sync"),
-            asyncio.create_task(sender.run(), name="outbox-sender"),
-        ]
+        tasks = [asyncio.create_task(job(stop)) for job in jobs]
+        tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
         stopper = asyncio.create_task(stop.wait(), name="stop")
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
@@ -72,7 +109,8 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             task.cancel()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), 10)
-        with contextlib.suppress(Exception):
-            await matrix.close()
+        for close in reversed(closers):
+            with contextlib.suppress(Exception):
+                await close()
         await runtime.close()
     return 0

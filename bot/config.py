@@ -140,6 +140,24 @@ class MatrixSection(_Model):
         return v.rstrip("/")
 
 
+class TeamsSection(_Model):
+    enabled: bool = False
+    app_id: str = ""  # the bot's Microsoft app (client) id: the tokens' audience
+    tenant_id: str = ""  # only this Entra tenant is served
+    secret_env: str = "CRISISCELL_TEAMS_SECRET"  # the app's client secret, from this variable
+    listen: str = "127.0.0.1:3978"  # the bot's web server (POST /api/messages)
+    # No authentication at all: only for a local emulator. Logged loudly.
+    local_testing: bool = False
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        host, _, port = v.rpartition(":")
+        if not host or not port.isdigit():
+            raise ValueError("must be HOST:PORT, e.g. 127.0.0.1:3978")
+        return v
+
+
 class ShellSection(_Model):
     user: str = "@operator:local"
     user_name: str = "Operator"
@@ -153,12 +171,19 @@ class Settings(_Model):
     shell: ShellSection = Field(default_factory=ShellSection)
     questions: QuestionsSection = Field(default_factory=QuestionsSection)
     matrix: MatrixSection = Field(default_factory=MatrixSection)
+    teams: TeamsSection = Field(default_factory=TeamsSection)
 
     @model_validator(mode="after")
     def _matrix_complete(self) -> Settings:
         m = self.matrix
         if m.enabled and not (m.homeserver and m.user_id):
             raise ValueError("matrix: enabled = true needs homeserver and user_id")
+        t = self.teams
+        if t.enabled and not t.local_testing and not (t.app_id and t.tenant_id):
+            raise ValueError(
+                "teams: enabled = true needs app_id and tenant_id (authentication is always "
+                "on; only a local emulator may use local_testing = true)"
+            )
         return self
 
     def matrix_inviters(self) -> list[str]:
@@ -291,6 +316,17 @@ allowed_inviters = ["@a.example:hospital.example", ":hospital.example"]
 allowed_rooms = []
 # Encrypted rooms: "tofu" (trust each device when first seen) or "all".
 trust = "tofu"
+
+[teams]
+# The bot in Microsoft Teams (`crisiscell run`): its web server serves POST /api/messages.
+# Every request's token is validated (audience = app_id, issuer, expiry, signature,
+# service URL) and only tenant_id is served. The app's client secret comes from the
+# CRISISCELL_TEAMS_SECRET environment variable.
+enabled = false
+app_id = "00000000-0000-0000-0000-00000000abcd"
+tenant_id = "00000000-0000-0000-0000-00000000cafe"
+listen = "127.0.0.1:3978"
+# local_testing = true   # no authentication: a local emulator only (logged loudly)
 
 [shell]
 # Who types in `crisiscell shell` unless --as says otherwise, and their roles.
