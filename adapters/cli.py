@@ -98,6 +98,17 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--now", metavar="ISO", help="read dates as if it were this time")
     parse.add_argument("--json", action="store_true", help="print JSON")
 
+    teams = sub.add_parser("teams", help="Microsoft Teams")
+    tsub = teams.add_subparsers(dest="teams_cmd", required=True, metavar="ACTION")
+    tm = tsub.add_parser("manifest", help="build the Teams app package (zip) to upload")
+    tm.add_argument("--config", metavar="FILE", help="TOML config file (needs teams.app_id)")
+    tm.add_argument(
+        "--out",
+        metavar="ZIP",
+        default="crisiscell-teams.zip",
+        help="where to write it (default: crisiscell-teams.zip)",
+    )
+
     cfg = sub.add_parser("config", help="configuration files")
     csub = cfg.add_subparsers(dest="config_cmd", required=True, metavar="ACTION")
     csub.add_parser("example", help="print a complete, commented example config")
@@ -215,6 +226,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run(settings, db_url=args.db))
         if args.cmd == "parse":
             return _parse(args, settings)
+        if args.cmd == "teams":
+            from adapters.teams.manifest import listed_commands, write_package
+
+            try:
+                out = write_package(settings, Path(args.out), _version())
+            except ValueError as e:
+                raise ConfigError(str(e)) from e
+            print(
+                f"{out}: Teams app package (manifest EN + FR, {len(listed_commands())} "
+                "commands, icons); upload it in Teams > Apps > Manage your apps"
+            )
+            return 0
         if args.cmd == "shell":
             return asyncio.run(_shell(args, settings))
         if args.cmd == "ledger":

@@ -148,6 +148,11 @@ class TeamsSection(_Model):
     listen: str = "127.0.0.1:3978"  # the bot's web server (POST /api/messages)
     # No authentication at all: only for a local emulator. Logged loudly.
     local_testing: bool = False
+    # Shown in the Teams app package (`crisiscell teams manifest`).
+    developer_name: str = "Hospital IT"
+    website_url: str = "https://www.hospital.example"
+    privacy_url: str = "https://www.hospital.example/privacy"
+    terms_url: str = "https://www.hospital.example/terms"
 
     @field_validator("listen")
     @classmethod
@@ -326,6 +331,11 @@ enabled = false
 app_id = "00000000-0000-0000-0000-00000000abcd"
 tenant_id = "00000000-0000-0000-0000-00000000cafe"
 listen = "127.0.0.1:3978"
+# For the app package (crisiscell teams manifest --out crisiscell-teams.zip):
+developer_name = "Hospital IT"
+website_url = "https://www.hospital.example"
+privacy_url = "https://www.hospital.example/privacy"
+terms_url = "https://www.hospital.example/terms"
 # local_testing = true   # no authentication: a local emulator only (logged loudly)
 
 [shell]

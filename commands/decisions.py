@@ -151,8 +151,8 @@ COMMANDS = (
         name="decide",
         handler=decide,
         aliases={
-            "decision": "fr",
             "décision": "fr",
+            "decision": "fr",
             "décider": "fr",
             "decider": "fr",
             "beslissing": "nl",
