@@ -113,6 +113,7 @@ class FakeConnector:
 
     def __init__(self) -> None:
         self.posts: list[dict[str, Any]] = []
+        self.arrivals: dict[str, float] = {}  # replyToId -> time.perf_counter() at arrival
         self.fail_with: list[int] = []  # statuses to answer first, in order
         self.arrived = asyncio.Event()
         app = web.Application()
@@ -136,6 +137,8 @@ class FakeConnector:
                 status=status,
                 headers={"Retry-After": "1"} if status == 429 else {},
             )
+        if request.match_info.get("reply"):
+            self.arrivals[request.match_info["reply"]] = time.perf_counter()
         self.posts.append(
             {
                 "conversation": request.match_info["conv"],

@@ -144,6 +144,7 @@ class TeamsAdapter:
         self._last_post: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._references: dict[str, str] = {}  # conversation id -> stored reference (JSON)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # a seam for tests
         if cfg.local_testing:
             log.warning(
@@ -228,11 +229,14 @@ class TeamsAdapter:
             else None,
             "channel_id": activity.channel_id,
         }
-        key = REF_KEY + activity.conversation.id
+        conversation = activity.conversation.id
+        text = json.dumps(reference, sort_keys=True)
+        if self._references.get(conversation) == text:
+            return  # known and unchanged: no write
         async with self.runtime.db.uow() as uow:
-            if await uow.state.get(key) != json.dumps(reference, sort_keys=True):
-                await uow.state.put(key, json.dumps(reference, sort_keys=True))
-                await uow.commit()
+            await uow.state.put(REF_KEY + conversation, text)
+            await uow.commit()
+        self._references[conversation] = text
 
     def to_incoming(self, activity: Activity) -> Incoming:
         conv = activity.conversation
@@ -267,8 +271,10 @@ class TeamsAdapter:
 
     async def deliver(self, item: OutboxItem) -> None:
         conversation = str(item.room).split(":", 1)[1]
-        async with self.runtime.db.uow() as uow:
-            raw = await uow.state.get(REF_KEY + conversation)
+        raw = self._references.get(conversation)
+        if raw is None:  # after a restart: from the database
+            async with self.runtime.db.uow() as uow:
+                raw = await uow.state.get(REF_KEY + conversation)
         if raw is None:
             raise TeamsError(f"no conversation reference stored for {conversation}")
         reference = json.loads(raw)
