@@ -18,30 +18,10 @@ from pathlib import Path
 
 import aiohttp
 
-from adapters.teams.adapter import TeamsAdapter
-from adapters.web import WebServer
-from bot.outbox import OutboxSender
+from tests.adapters.test_teams import CONFIG, start_bot
 from tests.conftest import START
 from tests.harness import Harness
-from tests.teams_fakes import ALICE, APP_ID, TENANT, FakeConnector, KeyServer, channel_message
-
-CONFIG = f"""
-[bot]
-language = "en"
-[[person]]
-name = "Alice"
-ids = ["{ALICE}"]
-roles = ["cell"]
-[teams]
-enabled = true
-app_id = "{APP_ID}"
-tenant_id = "{TENANT}"
-"""
-
-
-class StaticToken:
-    async def token(self) -> str | None:
-        return "connector-token"
+from tests.teams_fakes import FakeConnector, KeyServer, channel_message
 
 
 async def main() -> None:
@@ -58,17 +38,8 @@ async def main() -> None:
             f"sqlite+aiosqlite:///{Path(tmp) / 'b.sqlite3'}", now=START, config=CONFIG
         )
         await bot.say("/decide radiology cancelled tomorrow : bench")
-        adapter = TeamsAdapter(
-            bot.runtime, bot.runtime.settings.teams, tokens=StaticToken(), bot_name="crisiscell"
-        )
-        adapter.sender = OutboxSender(
-            bot.runtime.db.uow, bot.runtime.wall_clock, {"teams": adapter}
-        )
-        web = WebServer()
-        adapter.install(web.app)
-        await adapter.start()
-        await web.start("127.0.0.1:0")
-        sender_task = asyncio.create_task(adapter.sender.run())
+        adapter, web, sender = await start_bot(bot)
+        sender_task = asyncio.create_task(sender.run())
         endpoint = f"http://127.0.0.1:{web.port}/api/messages"
         token = keys.token(connector.url)
         sent: dict[str, float] = {}
