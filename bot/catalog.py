@@ -211,6 +211,141 @@ DEFAULT_SITES: tuple[Entry, ...] = (
     _e("virton", "Virton", "Virton", "Virton", "Virton"),
 )
 
+# IT systems, in the agreed restoration priority order, and the services depending on them.
+DEFAULT_SYSTEMS: tuple[Entry, ...] = (
+    _e(
+        "laboratory-system",
+        "système du laboratoire",
+        "laboratory system",
+        "laboratoriumsysteem",
+        "Laborsystem",
+        "labs",
+        "lab system",
+        "LIS",
+        "systeme de laboratoire",
+        "informatique du labo",
+        "labosysteem",
+    ),
+    _e(
+        "radiology-pacs",
+        "PACS (radiologie)",
+        "PACS (radiology)",
+        "PACS (radiologie)",
+        "PACS (Radiologie)",
+        "pacs",
+        "RIS",
+        "RIS/PACS",
+        "système de radiologie",
+        "radiology system",
+    ),
+    _e(
+        "medical-records",
+        "dossier médical",
+        "medical records",
+        "medisch dossier",
+        "Patientenakte",
+        "dossier patient",
+        "dossiers médicaux",
+        "DPI",
+        "EHR",
+        "EPD",
+        "records",
+        "patient records",
+        "elektronisch patientendossier",
+    ),
+    _e("email", "messagerie", "email", "e-mail", "E-Mail", "mail", "courriel", "mails"),
+    _e(
+        "telephony",
+        "téléphonie",
+        "telephony",
+        "telefonie",
+        "Telefonie",
+        "telephone",
+        "phones",
+        "standard",
+        "switchboard",
+        "téléphone",
+        "telefoon",
+    ),
+    _e(
+        "scheduling",
+        "agenda des rendez-vous",
+        "scheduling",
+        "planning",
+        "Terminplanung",
+        "agenda",
+        "rendez-vous",
+        "appointments system",
+        "afsprakensysteem",
+    ),
+)
+DEFAULT_SYSTEM_SERVICES: dict[str, tuple[str, ...]] = {
+    "laboratory-system": ("laboratory", "blood-sampling"),
+    "radiology-pacs": ("radiology", "scintigraphy"),
+    "medical-records": ("consultations", "surgery"),
+    "email": (),
+    "telephony": (),
+    "scheduling": ("consultations",),
+}
+
+SYSTEM_STATES: tuple[Entry, ...] = (
+    _e(
+        "down",
+        "à l'arrêt",
+        "down",
+        "buiten dienst",
+        "ausgefallen",
+        "arret",
+        "en panne",
+        "hors service",
+        "plat",
+        "offline",
+        "out",
+        "stopped",
+    ),
+    _e(
+        "degraded",
+        "dégradé",
+        "degraded",
+        "verminderd",
+        "eingeschränkt",
+        "degrade",
+        "partial",
+        "partiel",
+        "gedeeltelijk",
+        "partly",
+    ),
+    _e(
+        "restoring",
+        "en cours de rétablissement",
+        "restoring",
+        "wordt hersteld",
+        "wird wiederhergestellt",
+        "en cours",
+        "restauration",
+        "in progress",
+        "recovering",
+        "bezig",
+        "herstel",
+    ),
+    _e(
+        "restored",
+        "rétabli",
+        "restored",
+        "hersteld",
+        "wiederhergestellt",
+        "retabli",
+        "rétablie",
+        "ok",
+        "up",
+        "back",
+        "online",
+        "fonctionnel",
+        "operationnel",
+        "up again",
+    ),
+)
+
 ALL_SITES_ENTRY = _e(
     ALL_SITES,
     "tous les sites",
@@ -395,14 +530,47 @@ class Catalog:
     services: tuple[Entry, ...] = DEFAULT_SERVICES
     sites: tuple[Entry, ...] = DEFAULT_SITES
     statuses: tuple[Entry, ...] = STATUSES
+    systems: tuple[Entry, ...] = DEFAULT_SYSTEMS  # in restoration priority order
+    system_services: Mapping[str, tuple[str, ...]] = field(
+        default_factory=lambda: dict(DEFAULT_SYSTEM_SERVICES)
+    )
     _svc: _Index = field(init=False, repr=False, compare=False)
     _site: _Index = field(init=False, repr=False, compare=False)
     _status: _Index = field(init=False, repr=False, compare=False)
+    _system: _Index = field(init=False, repr=False, compare=False)
+    _system_state: _Index = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_svc", _Index(self.services))
         object.__setattr__(self, "_site", _Index((*self.sites, ALL_SITES_ENTRY)))
         object.__setattr__(self, "_status", _Index(self.statuses))
+        object.__setattr__(self, "_system", _Index(self.systems))
+        object.__setattr__(self, "_system_state", _Index(SYSTEM_STATES))
+
+    # systems of the restoration plan
+    @property
+    def system_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.systems)
+
+    def system_name(self, ident: str, lang: Lang) -> str:
+        e = self._system.by_id.get(ident)
+        return e.name(lang) if e else ident
+
+    def system_state_name(self, state: str, lang: Lang) -> str:
+        e = self._system_state.by_id.get(state)
+        return e.name(lang) if e else state
+
+    def system_at(self, toks: Sequence[str], i: int) -> Span | None:
+        return self._system.span_at(toks, i)
+
+    def system_state_at(self, toks: Sequence[str], i: int) -> Span | None:
+        return self._system_state.span_at(toks, i)
+
+    def suggest_systems(self, text: str) -> list[Entry]:
+        return self._system.suggest(text)
+
+    def systems_for_service(self, service: str) -> tuple[str, ...]:
+        return tuple(s for s in self.system_ids if service in self.system_services.get(s, ()))
 
     # lookups by id
     def service(self, ident: str) -> Entry:

@@ -23,6 +23,8 @@ from pydantic import (
 from bot.catalog import (
     DEFAULT_SERVICES,
     DEFAULT_SITES,
+    DEFAULT_SYSTEM_SERVICES,
+    DEFAULT_SYSTEMS,
     Catalog,
     Entry,
     default_names,
@@ -90,6 +92,17 @@ class CatalogSection(_Model):
         if any(s.id == ALL_SITES for s in v):
             raise ValueError(f"'{ALL_SITES}' is reserved for the all-sites scope")
         return v
+
+
+class SystemModel(EntryModel):
+    services: list[str] = Field(default_factory=list)  # service ids depending on it
+
+
+class PlanSection(_Model):
+    # "replace" (default): the config's systems, in this order, are the plan;
+    # "extend": they come after the built-in ones.
+    mode: Literal["extend", "replace"] = "replace"
+    system: list[SystemModel] = Field(default_factory=list)
 
 
 class PersonModel(_Model):
@@ -172,6 +185,7 @@ class ShellSection(_Model):
 class Settings(_Model):
     bot: BotSection = Field(default_factory=BotSection)
     catalog: CatalogSection = Field(default_factory=CatalogSection)
+    plan: PlanSection = Field(default_factory=PlanSection)
     person: list[PersonModel] = Field(default_factory=list)
     shell: ShellSection = Field(default_factory=ShellSection)
     questions: QuestionsSection = Field(default_factory=QuestionsSection)
@@ -206,7 +220,24 @@ class Settings(_Model):
         )
         if not services:
             raise ConfigError("catalog: mode 'replace' needs at least one [[catalog.service]]")
-        return Catalog(services=services, sites=sites)
+        systems: tuple[Entry, ...] = DEFAULT_SYSTEMS
+        depends = dict(DEFAULT_SYSTEM_SERVICES)
+        if self.plan.system:
+            mine = tuple(e.entry() for e in self.plan.system)
+            systems = (
+                mine
+                if self.plan.mode == "replace"
+                else merge_entries(DEFAULT_SYSTEMS, mine, replace=False)
+            )
+            if self.plan.mode == "replace":
+                depends = {}
+            depends.update({e.id: tuple(e.services) for e in self.plan.system})
+        known = {e.id for e in services}
+        for system, deps in depends.items():
+            unknown = sorted(set(deps) - known)
+            if unknown:
+                raise ConfigError(f"plan.system {system}: unknown service(s) {', '.join(unknown)}")
+        return Catalog(services=services, sites=sites, systems=systems, system_services=depends)
 
     def build_directory(self) -> Directory:
         people = [Person(p.name, tuple(p.ids), frozenset(p.roles)) for p in self.person]
@@ -288,6 +319,24 @@ aliases = ["st-mard"]
 # People and their roles: cell (decide, notify, approve), it (milestones).
 # Everybody is staff (ask, status). Use stable ids: Matrix user ids and Entra
 # object ids, never display names. One person may have several ids.
+# The restoration plan: IT systems in priority order and the services depending on
+# them. With no [[plan.system]] the built-in plan is used: laboratory-system,
+# radiology-pacs, medical-records, email, telephony, scheduling.
+[plan]
+mode = "replace"
+
+[[plan.system]]
+id = "laboratory-system"
+names = { fr = "système du laboratoire", en = "laboratory system", nl = "labosysteem" }
+aliases = ["labs", "LIS"]
+services = ["laboratory", "blood-sampling"]
+
+[[plan.system]]
+id = "radiology-pacs"
+names = { fr = "PACS (radiologie)", en = "PACS (radiology)" }
+aliases = ["pacs", "RIS"]
+services = ["radiology", "scintigraphy"]
+
 [[person]]
 name = "Dr A. Example"
 ids = ["@a.example:hospital.example", "00000000-0000-0000-0000-000000000001"]
