@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from platformdirs import user_data_dir
 
 from adapters.runtime import build_runtime
+from bot.briefing import BriefingScheduler
 from bot.config import ConfigError, Settings
 from bot.outbox import OutboxSender
 from bot.ports import ChatPort
@@ -94,9 +95,14 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         sender = OutboxSender(runtime.db.uow, runtime.wall_clock, ports)
         for adapter in adapters:
             adapter.sender = sender
+        runtime.dispatcher.on_commit = sender.wake
+        briefings = BriefingScheduler(
+            runtime.db.uow, runtime.clock, runtime.catalog, settings.bot.language, sender.wake
+        )
         log.info("crisiscell running: %s", ", ".join(ports))
         tasks = [asyncio.create_task(job(stop)) for job in jobs]
         tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
+        tasks.append(asyncio.create_task(briefings.run(), name="briefings"))
         stopper = asyncio.create_task(stop.wait(), name="stop")
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()

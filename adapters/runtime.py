@@ -10,6 +10,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.events import EventBus
+from bot.plan import Alerts
 from bot.roles import Directory
 from commands import build_router
 from commands.questions import answer_question
@@ -48,13 +49,15 @@ async def build_runtime(
     clock = clock or SystemClock(settings.bot.timezone)
     catalog = settings.build_catalog()
     directory = settings.build_directory()
+    bus = EventBus()
+    Alerts(catalog, clock.tz, settings.bot.language).install(bus)
     dispatcher = Dispatcher(
         uow_factory=db.uow,
         clock=clock,
         catalog=catalog,
         directory=directory,
         router=build_router(),
-        bus=EventBus(),
+        bus=bus,
         default_lang=settings.bot.language,
         questions=answer_question,
         question_probe=lambda text: mentions_service(text, catalog),

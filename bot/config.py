@@ -233,10 +233,14 @@ class Settings(_Model):
                 depends = {}
             depends.update({e.id: tuple(e.services) for e in self.plan.system})
         known = {e.id for e in services}
-        for system, deps in depends.items():
-            unknown = sorted(set(deps) - known)
+        for system in self.plan.system:
+            unknown = sorted(set(system.services) - known)
             if unknown:
-                raise ConfigError(f"plan.system {system}: unknown service(s) {', '.join(unknown)}")
+                raise ConfigError(
+                    f"plan.system {system.id}: unknown service(s) {', '.join(unknown)}"
+                )
+        # the built-in plan keeps only the services this catalog has
+        depends = {k: tuple(x for x in v if x in known) for k, v in depends.items()}
         return Catalog(services=services, sites=sites, systems=systems, system_services=depends)
 
     def build_directory(self) -> Directory:

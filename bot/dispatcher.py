@@ -72,6 +72,9 @@ class Dispatcher:
         self.questions = questions
         self.question_probe = question_probe
         self.who_decides = dict(who_decides or {})
+        # Called after every commit that may have queued messages for other rooms
+        # (alerts): the outbox sender's wake-up.
+        self.on_commit: Callable[[], None] | None = None
 
     def actor_for(self, incoming: Incoming) -> Actor:
         person = self.directory.person(incoming.sender)
@@ -114,6 +117,8 @@ class Dispatcher:
             log.exception("handler failed (ref %s, event %s)", ref, incoming.event_id)
             return await self._record_failure(incoming, match, ref)
         crash_point("after-inbox-commit")
+        if self.on_commit is not None:
+            self.on_commit()
         return Handled(duplicate=False, items=tuple(items))
 
     async def _claim(self, uow: UnitOfWork, incoming: Incoming) -> bool:

@@ -204,3 +204,21 @@ class LedgerEntry:
     body: str
     prev_hash: str
     hash: str
+
+
+SYSTEM_STATES = ("down", "degraded", "restoring", "restored")
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A change in the restoration plan: a system's state, with an ETA, owner and note."""
+
+    seq: int
+    system: str
+    state: str  # one of SYSTEM_STATES
+    eta: datetime | None
+    owner: str | None
+    note: str
+    at: datetime
+    actor_id: str
+    actor_name: str

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
-from bot.model import Actor, Decision, LedgerEntry, Reply, RoomRef
+from bot.model import Actor, Decision, LedgerEntry, Milestone, Reply, RoomRef
 
 
 @dataclass(frozen=True)
@@ -155,6 +155,30 @@ class StateRepository(Protocol):
     async def put(self, key: str, value: str) -> None: ...
 
 
+class PlanRepository(Protocol):
+    async def add(self, milestone: Milestone) -> None: ...
+
+    async def current(self) -> dict[str, Milestone]:
+        """The latest milestone of each system that has one."""
+
+    async def all(self) -> list[Milestone]:
+        """Every milestone in order (verification)."""
+
+
+class SubscriptionRepository(Protocol):
+    async def add(self, *, room: RoomRef, topic: str, at: datetime) -> bool:
+        """False if the room already had the topic."""
+
+    async def remove(self, *, room: RoomRef, topic: str) -> bool: ...
+
+    async def topics(self, room: RoomRef) -> list[str]: ...
+
+    async def rooms(self, topic: str) -> list[RoomRef]: ...
+
+    async def undeliverable(self, room: RoomRef) -> int:
+        """How many messages to this room were given up (the bot can no longer post)."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Handlers and services use it; only the dispatcher commits."""
 
@@ -178,6 +202,12 @@ class UnitOfWork(Protocol):
 
     @property
     def state(self) -> StateRepository: ...
+
+    @property
+    def plan(self) -> PlanRepository: ...
+
+    @property
+    def subscriptions(self) -> SubscriptionRepository: ...
 
     events: list[object]
     """Domain events raised in this unit of work; the dispatcher hands them to subscribers."""

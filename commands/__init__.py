@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from bot.router import Command, Router
-from commands import board, decisions, meta, questions
+from commands import board, decisions, meta, plan, questions
 
 
 def all_commands() -> tuple[Command, ...]:
-    return (*decisions.COMMANDS, *board.COMMANDS, *questions.COMMANDS, *meta.COMMANDS)
+    return (
+        *decisions.COMMANDS,
+        *board.COMMANDS,
+        *questions.COMMANDS,
+        *plan.COMMANDS,
+        *meta.COMMANDS,
+    )
 
 
 def build_router() -> Router:

@@ -28,8 +28,10 @@ from storage.repos import (
     SqlInbox,
     SqlLedger,
     SqlOutbox,
+    SqlPlan,
     SqlRooms,
     SqlState,
+    SqlSubscriptions,
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -162,6 +164,8 @@ class SqlUnitOfWork:
         self.audit = SqlAudit(conn)
         self.rooms = SqlRooms(conn)
         self.state = SqlState(conn)
+        self.plan = SqlPlan(conn)
+        self.subscriptions = SqlSubscriptions(conn)
         self.events = []
         return self
 

@@ -12,7 +12,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.ledger import make_entry
-from bot.model import ALL_SITES, Actor, Decision, LedgerEntry, Reply, RoomRef, Status
+from bot.model import (
+    ALL_SITES,
+    Actor,
+    Decision,
+    LedgerEntry,
+    Milestone,
+    Reply,
+    RoomRef,
+    Status,
+)
 from bot.ports import OutboxItem, RoomSettings
 from storage import tables as T
 
@@ -438,3 +447,91 @@ class SqlState(_Repo):
         )
         if done.rowcount == 0:
             await self.conn.execute(insert(T.adapter_state).values(key=key, value=value))
+
+
+def _milestone(r: Row[Any]) -> Milestone:
+    return Milestone(
+        seq=r.seq,
+        system=r.system,
+        state=r.state,
+        eta=r.eta,
+        owner=r.owner,
+        note=r.note,
+        at=r.at,
+        actor_id=r.actor_id,
+        actor_name=r.actor_name,
+    )
+
+
+class SqlPlan(_Repo):
+    async def add(self, milestone: Milestone) -> None:
+        m = milestone
+        await self.conn.execute(
+            insert(T.milestones).values(
+                seq=m.seq,
+                system=m.system,
+                state=m.state,
+                eta=m.eta,
+                owner=m.owner,
+                note=m.note,
+                at=m.at,
+                actor_id=m.actor_id,
+                actor_name=m.actor_name,
+            )
+        )
+
+    async def current(self) -> dict[str, Milestone]:
+        latest = (
+            select(func.max(T.milestones.c.seq).label("seq"))
+            .group_by(T.milestones.c.system)
+            .subquery()
+        )
+        rows = await self.conn.execute(
+            select(T.milestones).join(latest, latest.c.seq == T.milestones.c.seq)
+        )
+        return {r.system: _milestone(r) for r in rows}
+
+    async def all(self) -> list[Milestone]:
+        rows = await self.conn.execute(select(T.milestones).order_by(T.milestones.c.seq))
+        return [_milestone(r) for r in rows]
+
+
+class SqlSubscriptions(_Repo):
+    async def add(self, *, room: RoomRef, topic: str, at: datetime) -> bool:
+        ins = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
+        done = await self.conn.execute(
+            ins(T.subscriptions)
+            .values(room=str(room), topic=topic, created_at=at)
+            .on_conflict_do_nothing()
+            .returning(T.subscriptions.c.topic)
+        )
+        return done.first() is not None
+
+    async def remove(self, *, room: RoomRef, topic: str) -> bool:
+        s = T.subscriptions.c
+        done = await self.conn.execute(
+            T.subscriptions.delete().where(s.room == str(room), s.topic == topic)
+        )
+        return bool(done.rowcount)
+
+    async def topics(self, room: RoomRef) -> list[str]:
+        s = T.subscriptions.c
+        rows = await self.conn.execute(select(s.topic).where(s.room == str(room)).order_by(s.topic))
+        return [str(r.topic) for r in rows]
+
+    async def rooms(self, topic: str) -> list[RoomRef]:
+        s = T.subscriptions.c
+        rows = await self.conn.execute(select(s.room).where(s.topic == topic).order_by(s.room))
+        return [RoomRef(r.room) for r in rows]
+
+    async def undeliverable(self, room: RoomRef) -> int:
+        o = T.outbox.c
+        return int(
+            (
+                await self.conn.execute(
+                    select(func.count())
+                    .select_from(T.outbox)
+                    .where(o.room == str(room), o.state == "dead")
+                )
+            ).scalar_one()
+        )

@@ -163,3 +163,26 @@ adapter_state = Table(
     Column("key", String(255), primary_key=True),
     Column("value", Text, nullable=False),
 )
+
+milestones = Table(
+    "milestones",
+    metadata,
+    Column("seq", Integer, ForeignKey("ledger.seq"), primary_key=True, autoincrement=False),
+    Column("system", String(64), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("eta", UTCDateTime),
+    Column("owner", String(255)),
+    Column("note", Text, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", String(255), nullable=False),
+    Column("actor_name", String(255), nullable=False),
+    Index("ix_milestones_system_seq", "system", "seq"),
+)
+
+subscriptions = Table(
+    "subscriptions",
+    metadata,
+    Column("room", String(512), primary_key=True),
+    Column("topic", String(32), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+)

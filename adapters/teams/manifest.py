@@ -53,8 +53,24 @@ def outline_icon() -> bytes:
     return png(32, lambda x, y: (255, 255, 255, 255) if _cross(x, y, 32) else (0, 0, 0, 0))
 
 
+# What the Teams command menu shows (at most ten), most useful first.
+MENU = (
+    "help",
+    "status",
+    "ask",
+    "decide",
+    "revoke",
+    "history",
+    "plan",
+    "milestone",
+    "briefing",
+    "whoami",
+)
+
+
 def listed_commands() -> list[Command]:
-    return list(all_commands())[:MAX_COMMANDS]
+    by_name = {c.name: c for c in all_commands()}
+    return [by_name[n] for n in MENU if n in by_name][:MAX_COMMANDS]
 
 
 def _french_name(cmd: Command) -> str:

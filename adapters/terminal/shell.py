@@ -18,6 +18,7 @@ from typing import Any, TextIO
 
 from adapters.runtime import Runtime
 from adapters.terminal.render import render_text
+from bot.briefing import BriefingScheduler
 from bot.clock import DrillClock
 from bot.model import Incoming, RoomRef, room_ref
 from bot.outbox import OutboxSender
@@ -33,15 +34,20 @@ Anything else is sent to the bot: try /help"""
 
 
 class ShellChat:
-    """The terminal as a chat port: delivering means printing."""
+    """The terminal as a chat port: delivering means printing (or collecting, for
+    ``--jsonl``, so that a line's replies are printed with it)."""
 
     platform = "shell"
 
     def __init__(self, emit: Callable[[str], None]) -> None:
         self.emit = emit
+        self.collected: list[OutboxItem] | None = None
 
     async def deliver(self, item: OutboxItem) -> None:
-        self.emit(render_text(item.reply))
+        if self.collected is not None:
+            self.collected.append(item)
+        else:
+            self.emit(render_text(item.reply))
 
 
 class Shell:
@@ -105,24 +111,22 @@ class Shell:
         )
         handled = await self.runtime.dispatcher.handle(incoming)
         if self.jsonl:
+            self.chat.collected = []
+            try:
+                await self.sender.deliver_in_turn(handled.items)
+                replies = [i.reply for i in self.chat.collected]
+            finally:
+                self.chat.collected = None
             self._write_json(
                 {
                     "input": text,
                     "user": self.user,
-                    "replies": [
-                        {"text": render_text(r), "facts": r.facts} for r in handled.replies
-                    ],
+                    "replies": [{"text": render_text(r), "facts": r.facts} for r in replies],
                 }
             )
-            await self._mark_sent(handled.items)
         else:
             await self.sender.deliver_in_turn(handled.items)
         return True
-
-    async def _mark_sent(self, items: tuple[OutboxItem, ...]) -> None:
-        async with self.runtime.db.uow() as uow:
-            await uow.outbox.mark_sent([i.id for i in items], at=self.runtime.wall_clock.now())
-            await uow.commit()
 
     def _shell_line(self, text: str) -> bool:
         cmd, _, arg = text[1:].partition(" ")
@@ -196,7 +200,16 @@ async def run_shell(
     shell = Shell(runtime, user=user, jsonl=jsonl)
     await shell.start()
     interactive = stdin.isatty() and not jsonl
+    runtime.dispatcher.on_commit = shell.sender.wake
+    briefings = BriefingScheduler(
+        runtime.db.uow,
+        runtime.clock,
+        runtime.catalog,
+        runtime.settings.bot.language,
+        shell.sender.wake,
+    )
     sender_task = asyncio.create_task(shell.sender.run(), name="outbox-sender")
+    briefing_task = asyncio.create_task(briefings.run(), name="briefings")
     save_history = _setup_readline(history) if (interactive and history) else (lambda: None)
     try:
         if interactive:
@@ -219,7 +232,8 @@ async def run_shell(
                 break
     finally:
         save_history()
-        sender_task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender_task
+        for task in (sender_task, briefing_task):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
     return 0

@@ -147,7 +147,7 @@ def test_manifest_package(tmp_path: Path) -> None:
     bot = manifest["bots"][0]
     assert bot["botId"] == manifest["id"] == "0e5c1f8a-0000-4000-8000-00000000abcd"
     titles = [c["title"] for c in bot["commandLists"][0]["commands"]]
-    assert titles[:3] == ["decide", "revoke", "status"] and len(titles) <= 10
-    assert french["bots[0].commandLists[0].commands[0].title"] == "décision"
+    assert titles[:4] == ["help", "status", "ask", "decide"] and len(titles) <= 10
+    assert french["bots[0].commandLists[0].commands[3].title"] == "décision"
     no_id = crisiscell("teams", "manifest", "--out", str(tmp_path / "x.zip"))
     assert no_id.returncode == 2 and "teams.app_id is empty" in no_id.stderr
