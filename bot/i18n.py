@@ -492,6 +492,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "(Gelezen als: {typos}.)",
         "de": "(Gelesen als: {typos}.)",
     },
+    "answer.system": {
+        "fr": "{answer} — {system} : {state} depuis le {since} (jalon de {name}).",
+        "en": "{answer} — {system}: {state} since {since} (milestone by {name}).",
+        "nl": "{answer} — {system}: {state} sinds {since} (mijlpaal door {name}).",
+        "de": "{answer} — {system}: {state} seit {since} (Meilenstein von {name}).",
+    },
+    "answer.system.none": {
+        "fr": "Aucun jalon enregistré pour {system}.",
+        "en": "No milestone recorded for {system}.",
+        "nl": "Geen mijlpaal vastgelegd voor {system}.",
+        "de": "Kein Meilenstein für {system} erfasst.",
+    },
     "overview.title": {
         "fr": "Situation du {day} — {where}",
         "en": "Status on {day} — {where}",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.briefing import briefing
 from bot.errors import UsageError
@@ -142,12 +142,12 @@ async def milestone(ctx: Context, args: str) -> list[Reply]:
     ]
 
 
-def _system_fact(system: str, current: dict[str, Milestone]) -> dict[str, object]:
+def _system_fact(system: str, current: dict[str, Milestone], tz: tzinfo) -> dict[str, object]:
     m = current.get(system)
     return {
         "system": system,
         "state": m.state if m else None,
-        "eta": m.eta.isoformat() if m and m.eta else None,
+        "eta": m.eta.astimezone(tz).isoformat() if m and m.eta else None,
     }
 
 
@@ -166,7 +166,7 @@ async def plan(ctx: Context, args: str) -> list[Reply]:
             facts={
                 "kind": "plan",
                 "progress": [done, total],
-                "systems": [_system_fact(x, current) for x in ctx.catalog.system_ids],
+                "systems": [_system_fact(x, current, ctx.clock.tz) for x in ctx.catalog.system_ids],
             },
         )
     ]

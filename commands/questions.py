@@ -214,10 +214,58 @@ def _ask_back(ctx: Context, reading: Reading) -> Reply:
     )
 
 
+async def _system_answer(ctx: Context, reading: Reading) -> Reply:
+    current = await ctx.uow.plan.current()
+    lines: list[str] = []
+    items: list[dict[str, object]] = []
+    for system in reading.systems:
+        name = ctx.catalog.system_name(system, ctx.lang)
+        m = current.get(system)
+        if m is None:
+            lines.append(ctx.t("answer.system.none", system=name))
+            items.append({"system": system, "state": None, "eta": None, "answer": "none"})
+            continue
+        answer = "yes" if m.state == "restored" else "no"
+        line = ctx.t(
+            "answer.system",
+            answer=ctx.t(f"answer.{answer}"),
+            system=name,
+            state=ctx.catalog.system_state_name(m.state, ctx.lang),
+            since=fmt_time(m.at, ctx.lang, ctx.clock.tz),
+            name=m.actor_name,
+        )
+        if m.eta and m.state != "restored":
+            line += " " + ctx.t("alert.eta", eta=fmt_time(m.eta, ctx.lang, ctx.clock.tz))
+        if m.note:
+            line += f" — {m.note}"
+        lines.append(line)
+        items.append(
+            {
+                "system": system,
+                "state": m.state,
+                "eta": m.eta.astimezone(ctx.clock.tz).isoformat() if m.eta else None,
+                "answer": answer,
+            }
+        )
+    return Reply(
+        kind="answer",
+        lang=ctx.lang,
+        blocks=tuple(Paragraph(x) for x in lines),
+        facts={
+            "kind": "answer",
+            "intent": "system-status",
+            "items": items,
+            "reading": reading.to_json(),
+        },
+    )
+
+
 async def answer_question(ctx: Context, text: str) -> list[Reply]:
     reading = read_question(text, catalog=ctx.catalog, today=ctx.today(), fallback=ctx.lang)
     if reading.lang_sure:
         ctx.lang = reading.lang
+    if reading.intent == "system-status":
+        return [await _system_answer(ctx, reading)]
     if reading.intent == "service-status":
         return [await _service_answer(ctx, reading)]
     if reading.intent == "day-overview":

@@ -22,7 +22,7 @@ from bot.model import ALL_SITES, LANGS, Lang, Status
 from bot.text import fold
 from commands.parsing import Words, take_sites
 
-Intent = Literal["service-status", "day-overview", "ask-back"]
+Intent = Literal["service-status", "day-overview", "system-status", "ask-back"]
 
 
 def _set(text: str) -> frozenset[str]:
@@ -218,6 +218,7 @@ class Reading:
     date_text: str | None = None
     suggestions: tuple[str, ...] = ()  # ask-back: service ids that look close
     typos: dict[str, str] = field(default_factory=dict)  # typed word -> service id
+    systems: tuple[str, ...] = ()  # system-status: the IT systems asked about
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -231,6 +232,7 @@ class Reading:
             "date_text": self.date_text,
             "suggestions": list(self.suggestions),
             "typos": dict(self.typos),
+            "systems": list(self.systems),
         }
 
 
@@ -414,6 +416,52 @@ def _status_words(catalog: Catalog) -> dict[str, Status]:
     return {k: Status(e.id) for e in catalog.statuses for k in e.match_keys() if " " not in k}
 
 
+# Words that ask whether an IT system is back ("when will PACS be back?", "rétablie ?").
+RESTORE_PHRASES = _phrases(
+    "back",
+    "restored",
+    "retabli",
+    "retablie",
+    "retablis",
+    "retablies",
+    "remis en service",
+    "hersteld",
+    "terug",
+    "wiederhergestellt",
+    "working again",
+    "fonctionne a nouveau",
+    "fonctionne de nouveau",
+    "weer werken",
+    "werkt weer",
+    "wieder da",
+    "wieder verfugbar",
+    "repare",
+    "repaired",
+    "fixed",
+)
+
+
+def _systems(w: Words, toks: list[str], catalog: Catalog, services: list[str]) -> list[str]:
+    """IT systems asked about: named ("PACS", "medical records", "lab system"), or, with a
+    restoration word, the systems the named services depend on."""
+    found: list[str] = []
+    i = 0
+    while i < len(toks):
+        span = catalog.system_at(toks, i)
+        # a system's short alias that is also a service name ("labs") counts as the service
+        if span is not None and not (
+            span.end - span.start == 1 and catalog.match_service(toks[i]) is not None
+        ):
+            found.append(span.entry.id)
+            i = span.end
+        else:
+            i += 1
+    if not found and services and _find_phrase(toks, RESTORE_PHRASES):
+        for service in services:
+            found.extend(catalog.systems_for_service(service))
+    return list(dict.fromkeys(found))
+
+
 def _prepare(text: str) -> str:
     """Chat abbreviations and number words that the date rules do not read."""
     for pattern, word in CHAT_WORDS.items():
@@ -467,8 +515,10 @@ def read_question(text: str, *, catalog: Catalog, today: date, fallback: Lang) -
             w.used.update(i for i, t in enumerate(toks) if t == acronym.lower())
     w.used.update(day_words)
     asked = _asked(w, catalog, with_service=bool(services))
+    systems = _systems(w, toks, catalog, services)
     base = Reading(
         text=text,
+        systems=tuple(systems),
         lang=lang,
         lang_sure=sure,
         intent="ask-back",
@@ -482,6 +532,8 @@ def read_question(text: str, *, catalog: Catalog, today: date, fallback: Lang) -
     if problem == "vague" and (services or overview):
         return replace(base, why="vague-date")
     base = replace(base, day=day or today)
+    if systems:
+        return replace(base, intent="system-status")
     if services:
         return replace(base, intent="service-status")
     if overview:

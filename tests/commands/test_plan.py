@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.terminal.render import render_text
@@ -175,3 +176,38 @@ def _matrix(bot: Harness, text: str, room_id: str) -> Incoming:
         sent_at=bot.clock.now(),
         addressed=True,
     )
+
+
+async def test_questions_about_the_plan_in_three_languages(bot: Harness) -> None:
+    await bot.say("/milestone pacs restoring eta demain 18h", user=IT)
+    await bot.say("/milestone labs restored : validated by the lab", user=IT)
+    text, f = await _ask(bot, "quand la radiologie sera-t-elle rétablie ?")
+    assert f["items"] == [
+        {
+            "system": "radiology-pacs",
+            "state": "restoring",
+            "eta": "2022-05-16T18:00:00+02:00",
+            "answer": "no",
+        }
+    ]
+    assert text.startswith("Non — PACS (radiologie) : en cours de rétablissement depuis")
+    assert "Prévu : 16 mai 18:00." in text
+    text, f = await _ask(bot, "is the lab system working again?")
+    assert f["items"][0]["answer"] == "yes" and text.startswith("Yes — laboratory system")
+    text, f = await _ask(bot, "is PACS restored?")
+    assert f["items"][0]["system"] == "radiology-pacs" and f["items"][0]["answer"] == "no"
+    text, f = await _ask(bot, "when will medical records be back?")
+    assert f["items"] == [
+        {"system": "medical-records", "state": None, "eta": None, "answer": "none"}
+    ]
+    assert text == "No milestone recorded for medical records."
+    text, f = await _ask(bot, "wanneer is het medisch dossier hersteld?")
+    assert f["reading"]["lang"] == "nl" and text.startswith("Geen mijlpaal vastgelegd")
+    # a service question stays a service question
+    _, f = await _ask(bot, "is radiology open tomorrow?")
+    assert f["intent"] == "service-status"
+
+
+async def _ask(bot: Harness, question: str) -> tuple[str, dict[str, Any]]:
+    (reply,) = await bot.say(question, user=NURSE)
+    return render_text(reply), reply.facts
