@@ -41,6 +41,7 @@ class Human:
             config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=True),
         )
         self.notices: list[RoomMessageNotice] = []
+        self.room_notices: list[tuple[str, RoomMessageNotice]] = []
         self.token: str | None = None
 
     async def login(self) -> Human:
@@ -54,8 +55,10 @@ class Human:
         resp = await c.sync(timeout=poll_ms, since=self.token)
         assert isinstance(resp, SyncResponse), resp
         self.token = resp.next_batch
-        for info in resp.rooms.join.values():
-            self.notices.extend(e for e in info.timeline.events if isinstance(e, RoomMessageNotice))
+        for room_id, info in resp.rooms.join.items():
+            new = [e for e in info.timeline.events if isinstance(e, RoomMessageNotice)]
+            self.notices.extend(new)
+            self.room_notices.extend((room_id, e) for e in new)
         if c.should_upload_keys:
             await c.keys_upload()
         if c.should_query_keys:

@@ -218,3 +218,26 @@ async def test_a_backlog_longer_than_a_sync_is_back_filled(scene: Scene) -> None
         await scene.alice.reply(evt, within=60)
     await scene.alice.reply(await scene.alice.send(room, "!whoami"))
     assert all(len(scene.alice.replies_to(evt)) == 1 for evt in sent)
+
+
+async def test_a_milestone_alert_reaches_two_subscribed_rooms(scene: Scene) -> None:
+    alice = scene.alice
+    command_room = await scene.room()
+    rooms = [await scene.room(), await scene.room()]
+    for room in rooms:
+        await alice.reply(await alice.send(room, "!subscribe milestones"))
+    await alice.reply(await alice.send(command_room, "!milestone pacs restored : back"))
+
+    def alerts() -> list[tuple[str, dict[str, object]]]:
+        return [
+            (room, n.source["content"][FACTS])
+            for room, n in alice.room_notices
+            # alerts, not the command's own reply (which answers in its own room)
+            if n.source["content"].get(FACTS, {}).get("kind") == "milestone"
+            and "m.relates_to" not in n.source["content"]
+        ]
+
+    await alice.wait_for(lambda: len(alerts()) >= 2)
+    await alice.reply(await alice.send(command_room, "!whoami"))  # let any duplicate arrive
+    assert sorted(room for room, _ in alerts()) == sorted(rooms)
+    assert all(facts["system"] == "radiology-pacs" for _, facts in alerts())
