@@ -172,6 +172,7 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
     prev_hash, expected, checked = GENESIS, 1, 0
     from_ledger: dict[int, Decision] = {}
     revoked_in_ledger: dict[int, tuple[int, str]] = {}
+    milestones: dict[int, tuple[object, ...]] = {}
     while True:
         entries = await uow.ledger.entries(after_seq=expected - 1, limit=batch)
         if not entries:
@@ -183,6 +184,15 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
             if entry.type == "decision":
                 d = decision_from_entry(entry)
                 from_ledger[d.no] = d
+            elif entry.type == "milestone":
+                body = json.loads(entry.body)
+                milestones[entry.seq] = (
+                    body["payload"]["system"],
+                    body["payload"]["state"],
+                    body["payload"]["eta"],
+                    body["payload"]["note"],
+                    body["actor"]["id"],
+                )
             elif entry.type == "revocation":
                 p = json.loads(entry.body)["payload"]
                 revoked_in_ledger[p["no"]] = (entry.seq, p["reason"])
@@ -200,4 +210,26 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
             )
     if await uow.decisions.revocations() != revoked_in_ledger:
         return Verification(False, checked, None, "the revocation table differs from the ledger")
+    stored_milestones = {
+        m.seq: (m.system, m.state, m.eta.isoformat() if m.eta else None, m.note, m.actor_id)
+        for m in await uow.plan.all()
+    }
+    for seq in sorted(set(stored_milestones) | set(milestones)):
+        row, logged = stored_milestones.get(seq), milestones.get(seq)
+        if (
+            row is None
+            or logged is None
+            or row[:2] != logged[:2]
+            or row[3:] != logged[3:]
+            or not _same_eta(row[2], logged[2])
+        ):
+            return Verification(
+                False, checked, seq, f"milestone {seq} in the plan table differs from the ledger"
+            )
     return Verification(True, checked)
+
+
+def _same_eta(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is b
+    return datetime.fromisoformat(str(a)) == datetime.fromisoformat(str(b))

@@ -211,3 +211,18 @@ async def test_questions_about_the_plan_in_three_languages(bot: Harness) -> None
 async def _ask(bot: Harness, question: str) -> tuple[str, dict[str, Any]]:
     (reply,) = await bot.say(question, user=NURSE)
     return render_text(reply), reply.facts
+
+
+async def test_a_tampered_milestone_is_caught_by_verify(bot: Harness) -> None:
+    from sqlalchemy import update
+
+    from storage import tables as T
+
+    await bot.say("/milestone pacs restoring eta demain 18h", user=IT)
+    async with bot.runtime.db.uow() as uow:
+        assert (await verify(uow)).ok
+    async with bot.runtime.db.engine.begin() as conn:
+        await conn.execute(update(T.milestones).values(state="restored"))
+    async with bot.runtime.db.uow() as uow:
+        result = await verify(uow)
+    assert not result.ok and "milestone" in result.reason
