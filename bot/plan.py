@@ -158,7 +158,7 @@ class Alerts:
         current = await uow.plan.current()
         done, total = progress(self.catalog, current)
         dependent = (
-            await dependent_decisions(uow, self.catalog, m.system, m.at.date())
+            await dependent_decisions(uow, self.catalog, m.system, m.at.astimezone(self.tz).date())
             if m.state == "restored"
             else []
         )
