@@ -98,6 +98,32 @@ def build_parser() -> argparse.ArgumentParser:
     parse.add_argument("--now", metavar="ISO", help="read dates as if it were this time")
     parse.add_argument("--json", action="store_true", help="print JSON")
 
+    appts = sub.add_parser("appointments", help="the appointment list (personal data)")
+    asub = appts.add_subparsers(dest="appointments_cmd", required=True, metavar="ACTION")
+    ai = asub.add_parser(
+        "import",
+        help="import the appointment export (CSV)",
+        description="Import the appointment export (CSV, ',' or ';'). Default columns: "
+        "appointment_id, start, site, service, phone, language. Re-importing the same "
+        "file changes nothing. Rejected rows are listed by line number and reason.",
+    )
+    _common(ai)
+    ai.add_argument("file", help="the CSV export")
+    ai.add_argument(
+        "--mapping",
+        metavar="TOML",
+        help="[columns] renames, [services] and [sites] map the hospital's labels",
+    )
+    ap = asub.add_parser("purge", help="delete the appointments of past days")
+    _common(ap)
+    ap.add_argument(
+        "--older-than",
+        type=int,
+        required=True,
+        metavar="DAYS",
+        help="delete the appointments of days more than DAYS days ago",
+    )
+
     teams = sub.add_parser("teams", help="Microsoft Teams")
     tsub = teams.add_subparsers(dest="teams_cmd", required=True, metavar="ACTION")
     tm = tsub.add_parser("manifest", help="build the Teams app package (zip) to upload")
@@ -204,6 +230,33 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
+    from adapters.appointments import import_file, purge
+    from adapters.runtime import database_url
+    from bot.appointments import MappingError
+
+    db = Database(database_url(settings, args.db))
+    try:
+        await db.migrate()
+        if args.appointments_cmd == "purge":
+            n = await purge(settings, db, args.older_than)
+            print(f"{n} appointments of days more than {args.older_than} days ago deleted")
+            return 0
+        path = Path(args.file)
+        if not await asyncio.to_thread(path.is_file):
+            raise ConfigError(f"{path}: no such file")
+        try:
+            report = await import_file(
+                settings, db, path, Path(args.mapping) if args.mapping else None
+            )
+        except MappingError as e:
+            raise ConfigError(str(e)) from e
+    finally:
+        await db.dispose()
+    print("\n".join(report.lines()))
+    return 1 if report.rejected and report.rows == 0 else 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -226,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(run(settings, db_url=args.db))
         if args.cmd == "parse":
             return _parse(args, settings)
+        if args.cmd == "appointments":
+            return asyncio.run(_appointments(args, settings))
         if args.cmd == "teams":
             from adapters.teams.manifest import listed_commands, write_package
 

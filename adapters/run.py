@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from platformdirs import user_data_dir
 
-from adapters.runtime import build_runtime
+from adapters.runtime import Runtime, build_runtime
 from bot.briefing import BriefingScheduler
 from bot.config import ConfigError, Settings
 from bot.outbox import OutboxSender
@@ -34,6 +34,22 @@ def matrix_store(settings: Settings) -> Path:
     """Where the Matrix credentials and crypto store live (keep it, back it up)."""
     m = settings.matrix
     return Path(m.store_dir).expanduser() if m.store_dir else data_dir() / "matrix"
+
+
+async def retention(settings: Settings, runtime: Runtime) -> None:
+    """Purge appointments past the configured retention, at start and every six hours."""
+    from adapters.appointments import purge
+
+    while True:
+        try:
+            n = await purge(
+                settings, runtime.db, settings.appointments.retention_days, runtime.clock
+            )
+            if n:
+                log.info("retention: %d appointments of past days purged", n)
+        except Exception:
+            log.exception("retention purge failed")
+        await asyncio.sleep(6 * 3600)
 
 
 async def run(settings: Settings, *, db_url: str | None) -> int:
@@ -103,6 +119,8 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         tasks = [asyncio.create_task(job(stop)) for job in jobs]
         tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(briefings.run(), name="briefings"))
+        if settings.appointments.retention_days:
+            tasks.append(asyncio.create_task(retention(settings, runtime), name="retention"))
         stopper = asyncio.create_task(stop.wait(), name="stop")
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()

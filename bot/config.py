@@ -176,6 +176,12 @@ class TeamsSection(_Model):
         return v
 
 
+class AppointmentsSection(_Model):
+    # Personal health data: appointments of days older than this are purged (0: never).
+    retention_days: int = Field(default=30, ge=0)
+    region: str = Field(default="BE", pattern=r"^[A-Z]{2}$")  # phone numbers' default region
+
+
 class ShellSection(_Model):
     user: str = "@operator:local"
     user_name: str = "Operator"
@@ -191,6 +197,7 @@ class Settings(_Model):
     questions: QuestionsSection = Field(default_factory=QuestionsSection)
     matrix: MatrixSection = Field(default_factory=MatrixSection)
     teams: TeamsSection = Field(default_factory=TeamsSection)
+    appointments: AppointmentsSection = Field(default_factory=AppointmentsSection)
 
     @model_validator(mode="after")
     def _matrix_complete(self) -> Settings:
@@ -390,6 +397,13 @@ website_url = "https://www.hospital.example"
 privacy_url = "https://www.hospital.example/privacy"
 terms_url = "https://www.hospital.example/terms"
 # local_testing = true   # no authentication: a local emulator only (logged loudly)
+
+[appointments]
+# The appointment list (crisiscell appointments import FILE.csv) is personal health data:
+# days older than this many days are purged automatically (0: never).
+retention_days = 30
+# Default region for phone numbers written without a country code.
+region = "BE"
 
 [shell]
 # Who types in `crisiscell shell` unless --as says otherwise, and their roles.

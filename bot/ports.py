@@ -12,6 +12,7 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import Any, Protocol
 
+from bot.appointments import Appointment
 from bot.model import Actor, Decision, LedgerEntry, Milestone, Reply, RoomRef
 
 
@@ -179,6 +180,24 @@ class SubscriptionRepository(Protocol):
         """How many messages to this room were given up (the bot can no longer post)."""
 
 
+@dataclass(frozen=True)
+class AppointmentCount:
+    service: str
+    site: str
+    total: int
+    mobile: int  # reachable by SMS
+
+
+class AppointmentRepository(Protocol):
+    async def upsert(self, rows: Sequence[Appointment], *, at: datetime) -> tuple[int, int, int]:
+        """(inserted, updated, unchanged), keyed by appointment id."""
+
+    async def counts(self, day: date, *, site: str | None = None) -> list[AppointmentCount]: ...
+
+    async def purge(self, *, before: date) -> int:
+        """Delete appointments of days before ``before``; how many."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Handlers and services use it; only the dispatcher commits."""
 
@@ -208,6 +227,9 @@ class UnitOfWork(Protocol):
 
     @property
     def subscriptions(self) -> SubscriptionRepository: ...
+
+    @property
+    def appointments(self) -> AppointmentRepository: ...
 
     events: list[object]
     """Domain events raised in this unit of work; the dispatcher hands them to subscribers."""

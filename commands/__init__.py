@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Command, Router
-from commands import board, decisions, meta, plan, questions
+from commands import appointments, board, decisions, meta, plan, questions
 
 
 def all_commands() -> tuple[Command, ...]:
@@ -12,6 +12,7 @@ def all_commands() -> tuple[Command, ...]:
         *board.COMMANDS,
         *questions.COMMANDS,
         *plan.COMMANDS,
+        *appointments.COMMANDS,
         *meta.COMMANDS,
     )
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage.repos import (
+    SqlAppointments,
     SqlAudit,
     SqlDecisions,
     SqlInbox,
@@ -166,6 +167,7 @@ class SqlUnitOfWork:
         self.state = SqlState(conn)
         self.plan = SqlPlan(conn)
         self.subscriptions = SqlSubscriptions(conn)
+        self.appointments = SqlAppointments(conn)
         self.events = []
         return self
 

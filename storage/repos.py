@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, upda
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.appointments import Appointment
 from bot.ledger import make_entry
 from bot.model import (
     ALL_SITES,
@@ -22,7 +23,7 @@ from bot.model import (
     RoomRef,
     Status,
 )
-from bot.ports import OutboxItem, RoomSettings
+from bot.ports import AppointmentCount, OutboxItem, RoomSettings
 from storage import tables as T
 
 
@@ -535,3 +536,63 @@ class SqlSubscriptions(_Repo):
                 )
             ).scalar_one()
         )
+
+
+_APPOINTMENT_FIELDS = ("start", "day", "site", "service", "phone", "phone_kind", "language")
+
+
+class SqlAppointments(_Repo):
+    async def upsert(self, rows: Sequence[Appointment], *, at: datetime) -> tuple[int, int, int]:
+        if not rows:
+            return 0, 0, 0
+        a = T.appointments.c
+        by_id = {r.id: r for r in rows}  # a file may list an id twice: the last row wins
+        existing = {
+            r.id: r
+            for r in await self.conn.execute(select(T.appointments).where(a.id.in_(list(by_id))))
+        }
+        inserted = updated = unchanged = 0
+        new = []
+        for ident, row in by_id.items():
+            values = {
+                "start": row.start,
+                "day": row.day,
+                "site": row.site,
+                "service": row.service,
+                "phone": row.phone,
+                "phone_kind": row.phone_kind,
+                "language": row.language,
+            }
+            old = existing.get(ident)
+            if old is None:
+                new.append({"id": ident, "imported_at": at, **values})
+                inserted += 1
+            elif all(getattr(old, f) == values[f] for f in _APPOINTMENT_FIELDS):
+                unchanged += 1
+            else:
+                await self.conn.execute(
+                    update(T.appointments).where(a.id == ident).values(imported_at=at, **values)
+                )
+                updated += 1
+        if new:
+            await self.conn.execute(insert(T.appointments), new)
+        return inserted, updated, unchanged
+
+    async def counts(self, day: date, *, site: str | None = None) -> list[AppointmentCount]:
+        a = T.appointments.c
+        query = (
+            select(
+                a.service, a.site, func.count().label("total"), func.count(a.phone).label("mobile")
+            )
+            .where(a.day == day)
+            .group_by(a.service, a.site)
+            .order_by(a.service, a.site)
+        )
+        if site:
+            query = query.where(a.site == site)
+        rows = await self.conn.execute(query)
+        return [AppointmentCount(r.service, r.site, int(r.total), int(r.mobile)) for r in rows]
+
+    async def purge(self, *, before: date) -> int:
+        done = await self.conn.execute(T.appointments.delete().where(T.appointments.c.day < before))
+        return int(done.rowcount or 0)

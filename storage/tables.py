@@ -186,3 +186,18 @@ subscriptions = Table(
     Column("topic", String(32), primary_key=True),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+appointments = Table(
+    "appointments",
+    metadata,
+    Column("id", String(128), primary_key=True),
+    Column("start", UTCDateTime, nullable=False),
+    Column("day", Date, nullable=False),  # the hospital's local day
+    Column("site", String(64), nullable=False),
+    Column("service", String(64), nullable=False),
+    Column("phone", String(32)),  # E.164 mobile number; personal data
+    Column("phone_kind", String(16), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("imported_at", UTCDateTime, nullable=False),
+    Index("ix_appointments_day_service_site", "day", "service", "site"),
+)

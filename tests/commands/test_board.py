@@ -114,6 +114,7 @@ async def test_help_lists_commands_and_details(bot: Harness) -> None:
         "unsubscribe",
         "subscriptions",
         "briefing",
+        "appointments",
         "help",
         "whoami",
         "room",

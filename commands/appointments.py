@@ -1,0 +1,76 @@
+"""/appointments: how many appointments a day has, by service and site -- counts only,
+never a name or a number."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.i18n import fmt_day
+from bot.model import Block, Paragraph, Reply, Table
+from bot.router import Command, Context
+from commands.parsing import parse_filter, read_day
+
+
+async def appointments(ctx: Context, args: str) -> list[Reply]:
+    f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
+    day = read_day(f.rest, ctx.today(), ctx.lang) if f.rest else ctx.today() + timedelta(days=1)
+    site = f.sites[0] if len(f.sites) == 1 else None
+    counts = await ctx.uow.appointments.counts(day, site=site)
+    if f.services:
+        counts = [c for c in counts if c.service in f.services]
+    rows = tuple(
+        (
+            ctx.catalog.service_name(c.service, ctx.lang),
+            ctx.catalog.site_name(c.site, ctx.lang),
+            str(c.total),
+            str(c.mobile),
+            str(c.total - c.mobile),
+        )
+        for c in counts
+    )
+    total = sum(c.total for c in counts)
+    mobile = sum(c.mobile for c in counts)
+    blocks: list[Block] = []
+    if rows:
+        blocks.append(Table(tuple(ctx.t("appointments.headers").split("|")), rows))
+    blocks.append(
+        Paragraph(ctx.t("appointments.total", total=total, mobile=mobile, phone=total - mobile))
+    )
+    return [
+        Reply(
+            kind="board",
+            lang=ctx.lang,
+            title=ctx.t("appointments.title", day=fmt_day(day, ctx.lang)),
+            blocks=tuple(blocks),
+            facts={
+                "kind": "appointments",
+                "date": day.isoformat(),
+                "items": [
+                    {"service": c.service, "site": c.site, "total": c.total, "mobile": c.mobile}
+                    for c in counts
+                ],
+                "total": total,
+                "mobile": mobile,
+            },
+        )
+    ]
+
+
+COMMANDS = (
+    Command(
+        name="appointments",
+        handler=appointments,
+        aliases={"rendez-vous": "fr", "rdv": "fr", "afspraken": "nl", "termine": "de"},
+        usage={
+            "en": "/appointments [<day>] [at <site>] [<service>]",
+            "fr": "/rdv [<jour>] [à <site>] [<service>]",
+            "nl": "/afspraken [<dag>] [in <locatie>] [<dienst>]",
+        },
+        summary={
+            "en": "how many appointments a day has (default: tomorrow), counts only",
+            "fr": "le nombre de rendez-vous d'un jour (par défaut : demain), sans nom",
+            "nl": "het aantal afspraken van een dag (standaard: morgen)",
+        },
+        examples=("/appointments monday at arlon", "/rdv demain consultations"),
+    ),
+)
