@@ -196,7 +196,7 @@ def test_db_upgrade_and_status(tmp_path: Path) -> None:
     up = crisiscell("db", "upgrade", "--db", str(db))
     assert up.returncode == 0 and "schema up to date" in up.stdout
     st = crisiscell("db", "status", "--db", str(db))
-    assert "schema revision 0003 (up to date)" in st.stdout
+    assert "schema revision " in st.stdout and "(up to date)" in st.stdout
 
 
 @pytest.mark.parametrize("db_kind", ["default"])

@@ -248,7 +248,7 @@ async def test_history_page_filters(db: Database) -> None:
 async def test_migrations_are_idempotent(db: Database) -> None:
     await db.migrate()
     current, head = await db.revision()
-    assert current == head == "0003"
+    assert current is not None and current == head  # the newest migration
 
 
 async def test_adapter_state_and_reply_threading(db: Database) -> None:
