@@ -8,6 +8,7 @@ are reported by line number and reason only.
 from __future__ import annotations
 
 import csv
+import re
 import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -85,7 +86,26 @@ def _norm(label: str) -> str:
     return " ".join(label.casefold().split())
 
 
+_PHONE_LIKE = re.compile(r"\d[\d\s./()-]{5,}")
+
+
+def shown(value: str) -> str:
+    """A cell value safe to print: anything that may be a phone number is withheld."""
+    return (
+        "(a value that looks like a phone number)"
+        if _PHONE_LIKE.search(value)
+        else repr(value[:40])
+    )
+
+
 def parse_start(text: str, tz: tzinfo) -> datetime:
+    value = _parse_start(text, tz)
+    if not 2000 <= value.year <= 2100:
+        raise ValueError("year out of range")
+    return value
+
+
+def _parse_start(text: str, tz: tzinfo) -> datetime:
     text = text.strip()
     for fmt in ("%d/%m/%Y %H:%M", "%d/%m/%Y %H:%M:%S", "%d-%m-%Y %H:%M"):
         try:
@@ -170,19 +190,21 @@ def _row(
     try:
         start = parse_start(get("start"), tz)
     except ValueError:
-        return Rejected(line, f"start is not a date and time: {get('start')!r}")
+        return Rejected(line, f"start is not a date and time: {shown(get('start'))}")
     service = mapping.services.get(_norm(get("service")))
     if service is None:
         entry = catalog.match_service(get("service"))
         service = entry.id if entry else None
     if service is None:
-        return Rejected(line, f"unknown service {get('service')!r} (map it in the mapping file)")
+        return Rejected(
+            line, f"unknown service {shown(get('service'))} (map it in the mapping file)"
+        )
     site = mapping.sites.get(_norm(get("site")))
     if site is None:
         entry = catalog.match_site(get("site"))
         site = entry.id if entry and entry.id in catalog.site_ids else None
     if site is None:
-        return Rejected(line, f"unknown site {get('site')!r} (map it in the mapping file)")
+        return Rejected(line, f"unknown site {shown(get('site'))} (map it in the mapping file)")
     phone, kind = classify_phone(get("phone"), region)
     lang = get("language")[:2].lower() if "language" in mapping.columns else ""
     language: Lang = lang if lang in LANGS else default_lang

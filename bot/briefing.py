@@ -17,6 +17,7 @@ from bot.ports import UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 DEFAULT_TIME = "07:30"
+BRIEFING_OFF = "off"  # /room briefing off: no scheduled briefing in that room
 
 
 async def briefing(uow: UnitOfWork, catalog: Catalog, today: date, lang: Lang, tz: tzinfo) -> Reply:
@@ -145,6 +146,8 @@ class BriefingScheduler:
         async with self.uow_factory() as uow:
             for room in await uow.subscriptions.rooms("briefing"):
                 hhmm = (await uow.rooms.get(room)).briefing_time or DEFAULT_TIME
+                if hhmm == BRIEFING_OFF:
+                    continue
                 hour, minute = (int(x) for x in hhmm.split(":"))
                 if (local.hour, local.minute) >= (hour, minute):
                     day = local.date().isoformat()
@@ -178,7 +181,9 @@ class BriefingScheduler:
         async with self.uow_factory() as uow:
             for room in await uow.subscriptions.rooms("briefing"):
                 times.append((await uow.rooms.get(room)).briefing_time or DEFAULT_TIME)
-        return min(next_time(now, hhmm, self.clock.tz) for hhmm in set(times))
+        return min(
+            next_time(now, hhmm, self.clock.tz) for hhmm in set(times) if hhmm != BRIEFING_OFF
+        )
 
     async def run(self) -> None:
         while True:

@@ -14,8 +14,9 @@ from commands.parsing import parse_filter, read_day
 async def appointments(ctx: Context, args: str) -> list[Reply]:
     f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
     day = read_day(f.rest, ctx.today(), ctx.lang) if f.rest else ctx.today() + timedelta(days=1)
-    site = f.sites[0] if len(f.sites) == 1 else None
-    counts = await ctx.uow.appointments.counts(day, site=site)
+    counts = await ctx.uow.appointments.counts(day)
+    if f.sites:
+        counts = [c for c in counts if c.site in f.sites]
     if f.services:
         counts = [c for c in counts if c.service in f.services]
     rows = tuple(

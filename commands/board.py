@@ -90,7 +90,7 @@ async def status(ctx: Context, args: str) -> list[Reply]:
     return [await _board_reply(ctx, d, f.services, f.sites) for d in days]
 
 
-_PAGE = re.compile(r"^(?:(?:page|p|pagina|seite)\s*)?(\d+)$")
+_PAGE = re.compile(r"^(?:(?:page|p|pagina|seite)\s*)?(\d{1,6})$")
 
 
 async def history(ctx: Context, args: str) -> list[Reply]:
@@ -162,7 +162,10 @@ async def history(ctx: Context, args: str) -> list[Reply]:
         facts.append(
             {"seq": entry.seq, "type": entry.type, "decision": p["no"], "at": entry.at.isoformat()}
         )
-    more = f"/history {args.strip()} page {page + 1}".replace("  ", " ")
+    scope = [ctx.catalog.service_name(service, ctx.lang)] if service else []
+    if site:
+        scope.append(f"at {site}")
+    more = " ".join(["/history", *scope, f"page {page + 1}"])
     footer = (
         ctx.t("history.page", page=page, pages=pages, total=total, next=more)
         if page < pages

@@ -79,7 +79,7 @@ async def decide(ctx: Context, args: str) -> list[Reply]:
     ]
 
 
-_NUMBER = re.compile(r"^\s*(?:n[°o.]?\s*|nr\.?\s*|#)?(\d+)\s*$", re.IGNORECASE)
+_NUMBER = re.compile(r"^\s*(?:n[°o.]?\s*|nr\.?\s*|#)?(\d{1,9})\s*$", re.IGNORECASE)
 
 
 async def revoke(ctx: Context, args: str) -> list[Reply]:

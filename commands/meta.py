@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from bot.briefing import BRIEFING_OFF, DEFAULT_TIME
 from bot.errors import UsageError
 from bot.model import LANGS, Block, BulletList, Paragraph, Reply
 from bot.roles import may_run, required_roles
@@ -114,7 +115,7 @@ async def room(ctx: Context, args: str) -> list[Reply]:
         elif what in ("briefing",):
             m = _TIME.match(value)
             if value in _OFF:
-                settings = replace(settings, briefing_time=None)
+                settings = replace(settings, briefing_time=BRIEFING_OFF)
             elif m:
                 settings = replace(settings, briefing_time=f"{int(m[1]):02d}:{m[2]}")
             else:
@@ -134,7 +135,12 @@ async def room(ctx: Context, args: str) -> list[Reply]:
             (
                 ctx.t("room.language", value=language),
                 ctx.t("room.questions", value=ctx.t("on" if settings.answer_questions else "off")),
-                ctx.t("room.briefing", value=settings.briefing_time or ctx.t("none")),
+                ctx.t(
+                    "room.briefing",
+                    value=ctx.t("off")
+                    if settings.briefing_time == BRIEFING_OFF
+                    else settings.briefing_time or DEFAULT_TIME,
+                ),
             )
         )
     )

@@ -210,18 +210,28 @@ def date_problem(e: DateError, lang: Lang) -> UsageError:
     return UsageError(t(lang, msg_key, text=e.fragment), show_usage=e.kind == "unknown")
 
 
+def _bounded(day: date | None, text: str, lang: Lang) -> None:
+    if day is not None and not 2000 <= day.year <= 2100:
+        raise UsageError(t(lang, "date.invalid", text=text), show_usage=False)
+
+
 def read_period(text: str, today: date, lang: Lang) -> Period:
     try:
-        return parse_period(text, today)
+        period = parse_period(text, today)
     except DateError as e:
         raise date_problem(e, lang) from e
+    _bounded(period.first, text, lang)
+    _bounded(period.last, text, lang)
+    return period
 
 
 def read_day(text: str, today: date, lang: Lang) -> date:
     try:
-        return parse_day(text, today)
+        day = parse_day(text, today)
     except DateError as e:
         raise date_problem(e, lang) from e
+    _bounded(day, text, lang)
+    return day
 
 
 @dataclass(frozen=True)

@@ -182,7 +182,8 @@ _NUMBER_DAYS = re.compile(
     r"\b(" + "|".join(NUMBER_WORDS) + r")\s+(days?|jours?|dagen|dag|tagen?)\b"
 )
 _DAY_NUMBER = re.compile(
-    r"\b(?:le|the|on the|op de|de|am|den)\s+(\d{1,2})(?:st|nd|rd|th|er|e|\.)?(?=\s|$|[?!,.])"
+    r"\b(?:le|on the|op de|am|den)\s+(\d{1,2})(?:st|nd|rd|th|er|e|\.)?(?=\s*$|\s*[?!,.]|"
+    r"\s+(?:a|at|in|te|bei)\b)"
 )
 VAGUE_CUES = _set(
     "week weeks semaine semaines woche wochen soon bientot binnenkort bald later tard "
@@ -464,6 +465,7 @@ def _systems(w: Words, toks: list[str], catalog: Catalog, services: list[str]) -
 
 def _prepare(text: str) -> str:
     """Chat abbreviations and number words that the date rules do not read."""
+    text = re.sub(r"\b(?:24|7)\s*/\s*7\b", " round the clock ", text)  # "24/7": not a date
     for pattern, word in CHAT_WORDS.items():
         text = re.sub(pattern, word, text, flags=re.IGNORECASE)
     return _NUMBER_DAYS.sub(lambda m: f"{NUMBER_WORDS[m[1]]} {m[2]}", fold(text))

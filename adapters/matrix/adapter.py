@@ -231,7 +231,17 @@ class MatrixAdapter:
             await self._invites(resp)
             log.debug("Matrix: invites done")
             if not first:  # the first sync only gives us a starting point: no history
-                last_ts = max(last_ts, await self._timelines(resp, last_ts))
+                try:
+                    last_ts = max(last_ts, await self._timelines(resp, last_ts))
+                except Exception:
+                    # The database (or the bot) failed mid-batch: keep the old token, so
+                    # the batch is seen again; the inbox skips what was already handled.
+                    failures += 1
+                    wait = min(60.0, 0.5 * 2**failures)
+                    log.exception("Matrix: handling a sync batch failed; retry in %.1f s", wait)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), wait)
+                    continue
             log.debug("Matrix: timelines done")
             async with self.runtime.db.uow() as uow:
                 await uow.state.put(TOKEN_KEY, resp.next_batch)
@@ -337,10 +347,9 @@ class MatrixAdapter:
                 continue
             if not isinstance(event, RoomMessageText):  # notices, emotes, state, ...
                 continue
-            try:
-                await self._handle(room, event)
-            except Exception:  # one bad event must not stop the others
-                log.exception("Matrix: failed to handle %s", event.event_id)
+            # A handler's own error becomes an answer (the dispatcher records it); what
+            # escapes here is an infrastructure failure: it aborts the batch (see run).
+            await self._handle(room, event)
         return newest
 
     # --- one message -------------------------------------------------------------------
