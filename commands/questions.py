@@ -87,6 +87,8 @@ async def _service_answer(ctx: Context, reading: Reading) -> Reply:
         for row in srows:
             where = _where(ctx, row, all_sites, split)
             d = row.decision
+            if d is not None and not (d.first_day == d.last_day == day):
+                where += f", {fmt_day(day, ctx.lang)}"  # the day asked, always visible
             answer = verdict(reading.asked, d.status if d else None)
             fact_sites = [ALL_SITES] if set(row.sites) == set(all_sites) else list(row.sites)
             items.extend(_fact(row, s, day, answer) for s in fact_sites)

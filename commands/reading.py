@@ -292,6 +292,7 @@ def find_day(
     anchors = [i for i in free if _is_dateish(toks[i], today)]
     best: tuple[int, int, date] | None = None
     vague: str | None = None
+    contradictions: list[tuple[int, int, str]] = []  # "mercredi 17 mai" (a Tuesday)
     tried: set[tuple[int, int]] = set()
     for a in anchors:
         for lo in range(max(0, a - 3), a + 1):
@@ -314,14 +315,19 @@ def find_day(
                     ):
                         if vague is None or len(e.fragment) > len(vague):
                             vague = e.fragment
-                    elif e.kind in ("mismatch", "invalid") and vague is None:
-                        vague = e.fragment
+                    elif e.kind in ("mismatch", "invalid"):
+                        contradictions.append((lo, hi, e.fragment))
                     continue
                 if best is None or (hi - lo) > (best[1] - best[0]):
                     best = (lo, hi, day)
     if best is not None:
+        for lo, hi, fragment in contradictions:
+            if lo <= best[0] and best[1] <= hi:
+                return None, fragment, "vague", []  # ask which day, never pick one
         span = list(range(best[0], best[1] + 1))
         return best[2], w.text(span), None, span
+    if contradictions:
+        return None, contradictions[0][2], "vague", []
     if vague is not None:
         return None, vague, "vague", []
     return None, None, None, []

@@ -50,7 +50,9 @@ async def test_french_answer_cites_the_decision(bot: Harness) -> None:
 async def test_yes_no_partially_none_in_each_language(bot: Harness) -> None:
     await seed(bot)
     text, facts = await ask(bot, "are blood tests still running tomorrow?")
-    assert text.startswith("Yes — blood sampling, all sites: open from Sunday 15 May 2022")
+    assert text.startswith(
+        "Yes — blood sampling, all sites, Monday 16 May 2022: open from Sunday 15 May 2022"
+    )
     text, facts = await ask(bot, "gaan de operaties morgen door?")
     assert text.startswith("Gedeeltelijk — chirurgie, alle sites: geval per geval op maandag")
     assert "chaque patient sera contacté" in text
@@ -69,6 +71,8 @@ async def test_asking_if_cancelled_answers_yes(bot: Harness) -> None:
     await seed(bot)
     text, facts = await ask(bot, "les consultations à Arlon, c'est annulé mercredi ?")
     assert text.startswith("Oui — consultations, Arlon : annulé le mercredi 18 mai 2022")
+    text, facts = await ask(bot, "is radiology open on wednesday 17 may?")  # 17 May: Tuesday
+    assert facts["kind"] == "ask-back" and facts["why"] == "vague-date"
     text, facts = await ask(bot, "are consultations cancelled on Wednesday?")
     by_site = {i["site"]: i["answer"] for i in facts["items"]}
     assert by_site == {
