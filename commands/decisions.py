@@ -7,13 +7,13 @@ import re
 from bot.decisions import (
     AlreadyRevoked,
     DecisionNotFound,
+    board,
     record_decision,
-    resolve,
     revoke_decision,
 )
 from bot.errors import DomainError, UsageError
 from bot.i18n import fmt_day
-from bot.model import Paragraph, Reply
+from bot.model import ALL_SITES, Paragraph, Reply
 from bot.router import Command, Context
 from commands.parsing import parse_decide, split_note
 from commands.present import (
@@ -101,28 +101,47 @@ async def revoke(ctx: Context, args: str) -> list[Reply]:
         blocks.append(Paragraph(ctx.t("revoke.reason", reason=reason)))
     # What applies now on the revoked decision's first day (its own site scope).
     day = max(d.first_day, ctx.today()) if d.covers(ctx.today()) else d.first_day
-    latest = await ctx.uow.decisions.latest_covering(day, services=[d.service])
-    now_in_force = resolve(latest, service=d.service, site=d.site, day=day)
-    state = (
-        ctx.t(
-            "status.in_force",
-            status=ctx.catalog.status_name(now_in_force.status, ctx.lang),
-            no=now_in_force.no,
+    sites = ctx.catalog.site_ids if d.site == ALL_SITES else (d.site,)
+    rows = await board(ctx.uow, day=day, services=[d.service], sites=sites)
+    now: list[dict[str, object]] = []
+    for row in rows:
+        found = row.decision
+        covers_all = set(row.sites) == set(ctx.catalog.site_ids)
+        where = (
+            site_label(ctx, ALL_SITES)
+            if covers_all
+            else ", ".join(site_label(ctx, x) for x in row.sites)
         )
-        if now_in_force
-        else ctx.t("status.none")
-    )
-    blocks.append(
-        Paragraph(
+        state = (
             ctx.t(
-                "revoke.now",
-                service=ctx.catalog.service_name(d.service, ctx.lang),
-                site=site_label(ctx, d.site),
-                day=fmt_day(day, ctx.lang),
-                state=state,
+                "status.in_force",
+                no=found.no,
+                status=ctx.catalog.status_name(found.status, ctx.lang),
+            )
+            if found
+            else ctx.t("status.none")
+        )
+        blocks.append(
+            Paragraph(
+                ctx.t(
+                    "revoke.now",
+                    service=ctx.catalog.service_name(d.service, ctx.lang),
+                    site=where,
+                    day=fmt_day(day, ctx.lang),
+                    state=state,
+                )
             )
         )
-    )
+        for site in [ALL_SITES] if covers_all else row.sites:
+            now.append(
+                {
+                    "service": d.service,
+                    "site": site,
+                    "date": day.isoformat(),
+                    "status": str(found.status) if found else None,
+                    "decision": found.no if found else None,
+                }
+            )
     return [
         Reply(
             kind="decision",
@@ -134,13 +153,7 @@ async def revoke(ctx: Context, args: str) -> list[Reply]:
                 "kind": "revocation",
                 "revoked": d.no,
                 "reason": reason,
-                "now": {
-                    "service": d.service,
-                    "site": d.site,
-                    "date": day.isoformat(),
-                    "status": str(now_in_force.status) if now_in_force else None,
-                    "decision": now_in_force.no if now_in_force else None,
-                },
+                "now": now,
             },
         )
     ]

@@ -182,13 +182,15 @@ async def test_revoke(bot: Harness) -> None:
     f = await bot.facts("/revoke 2 : wrong day")
     assert f["revoked"] == 2
     assert f["reason"] == "wrong day"
-    assert f["now"] == {
-        "service": "radiology",
-        "site": "all",
-        "date": "2022-05-16",
-        "status": "open",
-        "decision": 1,
-    }
+    assert f["now"] == [
+        {
+            "service": "radiology",
+            "site": "all",
+            "date": "2022-05-16",
+            "status": "open",
+            "decision": 1,
+        }
+    ]
     assert "is already revoked" in await bot.text("/revoke 2")
     assert "There is no decision no. 9." in await bot.text("/revoke 9")
     assert "Give the number" in await bot.text("/revoke radiology")
@@ -215,3 +217,13 @@ async def test_past_period_is_recorded_with_a_warning(bot: Harness) -> None:
     text = await bot.text("/decide radiology cancelled 10/05")
     assert "Tuesday 10 May 2022" in text
     assert "already in the past" in text
+
+
+async def test_revoke_says_what_applies_per_site(bot: Harness) -> None:
+    await bot.say("/decide radiology cancelled monday")
+    await bot.say("/decide radiology at arlon open from monday to friday")
+    await bot.say("/decide radiology reduced tuesday")
+    f = await bot.facts("/revoke 3")
+    now = {item["site"]: (item["status"], item["decision"]) for item in f["now"]}
+    assert now["arlon"] == ("open", 2)
+    assert now["virton"] == (None, None)
