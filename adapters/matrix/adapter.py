@@ -129,7 +129,6 @@ class MatrixAdapter:
                 request_timeout=60,
             ),
         )
-        self.synced = asyncio.Event()  # set after the first successful sync (tests)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # a seam for tests
 
     # --- login -------------------------------------------------------------------------
@@ -248,7 +247,6 @@ class MatrixAdapter:
                 await uow.state.put(LAST_TS_KEY, str(last_ts))
                 await uow.commit()
             token = resp.next_batch
-            self.synced.set()
 
     async def _keys_housekeeping(self) -> None:
         c = self.client

@@ -47,10 +47,7 @@ async def test_run_is_woken_by_wake(bot: Harness) -> None:
     try:
         await bot.send("/whoami")
         sender.wake()
-        for _ in range(200):
-            if chat.sent:
-                break
-            await asyncio.sleep(0.01)
+        await asyncio.wait_for(chat.arrived.wait(), 10)  # woken, not polled
         assert len(chat.sent) == 1
     finally:
         task.cancel()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from bot.ports import OutboxItem
 
 
@@ -10,9 +12,11 @@ class RecordingChat:
         self.platform = platform
         self.sent: list[OutboxItem] = []
         self.fail_next = 0
+        self.arrived = asyncio.Event()  # set at every delivery
 
     async def deliver(self, item: OutboxItem) -> None:
         if self.fail_next:
             self.fail_next -= 1
             raise ConnectionError("the platform is unreachable (test)")
         self.sent.append(item)
+        self.arrived.set()
