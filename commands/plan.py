@@ -225,7 +225,8 @@ async def subscriptions(ctx: Context, args: str) -> list[Reply]:
 
 
 async def briefing_now(ctx: Context, args: str) -> list[Reply]:
-    return [await briefing(ctx.uow, ctx.catalog, ctx.today(), ctx.lang, ctx.clock.tz)]
+    day = read_day(args, ctx.today(), ctx.lang) if args.strip() else ctx.today()
+    return [await briefing(ctx.uow, ctx.catalog, day, ctx.lang, ctx.clock.tz)]
 
 
 COMMANDS = (
@@ -303,7 +304,7 @@ COMMANDS = (
         name="briefing",
         handler=briefing_now,
         aliases={"point": "fr", "overzicht": "nl"},
-        usage={"en": "/briefing", "fr": "/briefing"},
+        usage={"en": "/briefing [<day>]", "fr": "/briefing [<jour>]"},
         summary={
             "en": "the morning briefing, now",
             "fr": "le briefing du matin, maintenant",

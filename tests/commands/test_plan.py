@@ -226,3 +226,9 @@ async def test_a_tampered_milestone_is_caught_by_verify(bot: Harness) -> None:
     async with bot.runtime.db.uow() as uow:
         result = await verify(uow)
     assert not result.ok and "milestone" in result.reason
+
+
+async def test_briefing_for_another_day(bot: Harness) -> None:
+    f = await bot.facts("/briefing tomorrow")
+    assert f["date"] == "2022-05-16"
+    assert "which day exactly?" in await bot.text("/briefing next week")
