@@ -293,6 +293,7 @@ def find_day(
     best: tuple[int, int, date] | None = None
     vague: str | None = None
     contradictions: list[tuple[int, int, str]] = []  # "mercredi 17 mai" (a Tuesday)
+    found: list[tuple[int, int, date]] = []
     tried: set[tuple[int, int]] = set()
     for a in anchors:
         for lo in range(max(0, a - 3), a + 1):
@@ -318,9 +319,14 @@ def find_day(
                     elif e.kind in ("mismatch", "invalid"):
                         contradictions.append((lo, hi, e.fragment))
                     continue
+                found.append((lo, hi, day))
                 if best is None or (hi - lo) > (best[1] - best[0]):
                     best = (lo, hi, day)
     if best is not None:
+        others = {d for lo, hi, d in found if hi < best[0] or lo > best[1]} - {best[2]}
+        if others:  # "monday or tuesday?": two days -- ask, never answer for one
+            first, last = min(lo for lo, _, _ in found), max(hi for _, hi, _ in found)
+            return None, w.text(list(range(first, last + 1))), "vague", []
         for lo, hi, fragment in contradictions:
             if lo <= best[0] and best[1] <= hi:
                 return None, fragment, "vague", []  # ask which day, never pick one
@@ -472,6 +478,7 @@ def _systems(w: Words, toks: list[str], catalog: Catalog, services: list[str]) -
 def _prepare(text: str) -> str:
     """Chat abbreviations and number words that the date rules do not read."""
     text = re.sub(r"\b(?:24|7)\s*/\s*7\b", " round the clock ", text)  # "24/7": not a date
+    text = re.sub(r"\bguten\s+morgen\b", " hallo ", text, flags=re.IGNORECASE)  # a greeting
     for pattern, word in CHAT_WORDS.items():
         text = re.sub(pattern, word, text, flags=re.IGNORECASE)
     return _NUMBER_DAYS.sub(lambda m: f"{NUMBER_WORDS[m[1]]} {m[2]}", fold(text))

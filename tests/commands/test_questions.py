@@ -168,3 +168,10 @@ async def test_never_answers_a_bot(bot: Harness) -> None:
         from_bot=True,
     )
     assert (await bot.runtime.dispatcher.handle(incoming)).replies == []
+
+
+async def test_two_days_in_one_question_are_asked_back(bot: Harness) -> None:
+    await seed(bot)
+    text, facts = await ask(bot, "is radiology open on monday or tuesday?")
+    assert facts["kind"] == "ask-back" and facts["why"] == "vague-date"
+    assert "which day exactly?" in text
