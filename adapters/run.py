@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,7 +50,7 @@ async def retention(settings: Settings, runtime: Runtime) -> None:
                 log.info("retention: %d appointments of past days purged", n)
         except Exception:
             log.exception("retention purge failed")
-        await asyncio.sleep(6 * 3600)
+        await runtime.clock.sleep_until(runtime.clock.now() + timedelta(hours=6))
 
 
 async def run(settings: Settings, *, db_url: str | None) -> int:

@@ -18,7 +18,7 @@ from pathlib import Path
 import phonenumbers
 
 from bot.catalog import Catalog
-from bot.model import LANGS, Lang
+from bot.model import Lang, as_lang
 
 COLUMNS = ("appointment_id", "start", "site", "service", "phone", "language")
 MOBILE_TYPES = frozenset(
@@ -206,6 +206,5 @@ def _row(
     if site is None:
         return Rejected(line, f"unknown site {shown(get('site'))} (map it in the mapping file)")
     phone, kind = classify_phone(get("phone"), region)
-    lang = get("language")[:2].lower() if "language" in mapping.columns else ""
-    language: Lang = lang if lang in LANGS else default_lang
+    language = as_lang(get("language")[:2].lower()) or default_lang
     return Appointment(ident, start, start.date(), site, service, phone, kind, language)

@@ -31,11 +31,7 @@ async def briefing(uow: UnitOfWork, catalog: Catalog, today: date, lang: Lang, t
             d = row.decision
             if d is None:
                 continue
-            where = (
-                catalog.site_name("all", lang)
-                if set(row.sites) == set(catalog.site_ids)
-                else ", ".join(catalog.site_name(s, lang) for s in row.sites)
-            )
+            where = catalog.sites_label(row.scope(catalog.site_ids), lang)
             lines.append(
                 t(
                     lang,

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
+from bot.i18n import join_list
 from bot.model import ALL_SITES, LANGS, Lang, Status
 from bot.text import key, tokens
 
@@ -592,6 +593,10 @@ class Catalog:
 
     def status_name(self, status: Status | str, lang: Lang) -> str:
         return self.status(status).name(lang)
+
+    def sites_label(self, sites: Sequence[str], lang: Lang) -> str:
+        """ "Arlon and Virton", or "all sites" for ``(ALL_SITES,)``."""
+        return join_list([self.site_name(s, lang) for s in sites], lang)
 
     @property
     def site_ids(self) -> tuple[str, ...]:

@@ -151,6 +151,10 @@ class BoardRow:
     sites: tuple[str, ...]  # the sites this row covers; all configured sites -> "all sites"
     decision: Decision | None
 
+    def scope(self, all_sites: Sequence[str]) -> tuple[str, ...]:
+        """``(ALL_SITES,)`` when the row covers every site of the catalog, else its sites."""
+        return (ALL_SITES,) if set(self.sites) == set(all_sites) else self.sites
+
 
 async def board(
     uow: UnitOfWork,
@@ -161,13 +165,13 @@ async def board(
 ) -> list[BoardRow]:
     """For each service, the sites grouped by the decision in force for ``day``."""
     latest = await uow.decisions.latest_covering(day, services=services)
+    by_no = {d.no: d for d in latest}
     rows: list[BoardRow] = []
     for service in services:
         groups: dict[int | None, list[str]] = {}
         for site in sites:
             d = resolve(latest, service=service, site=site, day=day)
             groups.setdefault(d.no if d else None, []).append(site)
-        by_no = {d.no: d for d in latest}
         for no, group in groups.items():
             rows.append(BoardRow(service, tuple(group), by_no.get(no) if no else None))
     return rows

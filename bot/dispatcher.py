@@ -18,7 +18,7 @@ from bot.clock import Clock
 from bot.errors import DomainError, UsageError
 from bot.events import EventBus
 from bot.i18n import t
-from bot.model import Actor, Incoming, Lang, Paragraph, Reply
+from bot.model import Actor, Incoming, Lang, Paragraph, Reply, as_lang
 from bot.ports import OutboxItem, RoomSettings, UnitOfWork, UnitOfWorkFactory
 from bot.roles import Directory, may_run, required_roles
 from bot.router import Command, Context, Match, Router, Unknown
@@ -150,13 +150,12 @@ class Dispatcher:
         match: Match | Unknown | None,
         settings: RoomSettings,
     ) -> Context:
-        lang: Lang = self.default_lang
-        if settings.language in ("fr", "en", "nl", "de"):
-            lang = settings.language  # type: ignore[assignment]
-        elif isinstance(match, Match) and match.alias_lang:
-            lang = match.alias_lang
-        elif incoming.lang_hint:
-            lang = incoming.lang_hint
+        lang: Lang = (
+            as_lang(settings.language)
+            or (match.alias_lang if isinstance(match, Match) else None)
+            or incoming.lang_hint
+            or self.default_lang
+        )
         return Context(
             incoming=incoming,
             uow=uow,

@@ -19,7 +19,6 @@ _DAY_PATTERN = {
     "nl": "EEEE d MMMM y",
     "de": "EEEE, d. MMMM y",
 }
-_SHORT_PATTERN = {"fr": "EEE d MMM", "en": "EEE d MMM", "nl": "EEE d MMM", "de": "EEE, d. MMM"}
 _TIME_PATTERN = {
     "fr": "d MMM HH:mm",
     "en": "d MMM HH:mm",
@@ -30,10 +29,6 @@ _TIME_PATTERN = {
 
 def fmt_day(d: date, lang: Lang) -> str:
     return str(format_date(d, _DAY_PATTERN[lang], locale=lang))
-
-
-def fmt_short_day(d: date, lang: Lang) -> str:
-    return str(format_date(d, _SHORT_PATTERN[lang], locale=lang))
 
 
 def fmt_time(dt: datetime, lang: Lang, tz: tzinfo) -> str:

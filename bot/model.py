@@ -19,6 +19,11 @@ Lang = Literal["fr", "en", "nl", "de"]
 LANGS: tuple[Lang, ...] = ("fr", "en", "nl", "de")
 
 
+def as_lang(value: object) -> Lang | None:
+    """The language if ``value`` is one of ours ("fr", "en", "nl", "de"), else None."""
+    return value if value in LANGS else None
+
+
 def room_ref(platform: str, ident: str) -> RoomRef:
     return RoomRef(f"{platform}:{ident}")
 
@@ -186,9 +191,6 @@ class Decision:
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day and (self.last_day is None or day <= self.last_day)
-
-    def applies_to_site(self, site: str) -> bool:
-        return self.site == ALL_SITES or self.site == site
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from bot.model import (
     Reply,
     RoomRef,
     Status,
+    as_lang,
 )
 from bot.ports import UnitOfWork
 
@@ -135,9 +136,7 @@ async def dependent_decisions(
 
 
 async def room_lang(uow: UnitOfWork, room: RoomRef, default: Lang) -> Lang:
-    settings = await uow.rooms.get(room)
-    lang = settings.language
-    return lang if lang in ("fr", "en", "nl", "de") else default  # type: ignore[return-value]
+    return as_lang((await uow.rooms.get(room)).language) or default
 
 
 class Alerts:

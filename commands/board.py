@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from bot.decisions import board
 from bot.errors import UsageError
-from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
+from bot.i18n import fmt_day, fmt_period, fmt_time
 from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status, Table
 from bot.router import Command, Context
 from commands.parsing import parse_filter, read_day, unknown_service
@@ -32,14 +32,16 @@ async def _board_reply(
         ctx.uow, day=day, services=services or ctx.catalog.service_ids, sites=sites or all_sites
     )
     for row in rows:
-        if not sites and set(row.sites) == set(all_sites):
-            where, fact_sites = site_label(ctx, ALL_SITES), [ALL_SITES]
-        elif not sites and len(row.sites) > len(all_sites) / 2 and len(rows) > 1:
+        fact_sites = row.sites if sites else row.scope(all_sites)
+        if (
+            not sites
+            and fact_sites != (ALL_SITES,)
+            and len(row.sites) > len(all_sites) / 2
+            and len(rows) > 1
+        ):
             where = ctx.t("board.other_sites")  # the facts list them
-            fact_sites = list(row.sites)
         else:
-            where = join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
-            fact_sites = list(row.sites)
+            where = ctx.catalog.sites_label(fact_sites, ctx.lang)
         d = row.decision
         rows_out.append(
             (

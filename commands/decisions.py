@@ -22,7 +22,6 @@ from commands.present import (
     decision_ref,
     recorded_by,
     scope,
-    site_label,
 )
 
 
@@ -106,12 +105,8 @@ async def revoke(ctx: Context, args: str) -> list[Reply]:
     now: list[dict[str, object]] = []
     for row in rows:
         found = row.decision
-        covers_all = set(row.sites) == set(ctx.catalog.site_ids)
-        where = (
-            site_label(ctx, ALL_SITES)
-            if covers_all
-            else ", ".join(site_label(ctx, x) for x in row.sites)
-        )
+        covered = row.scope(ctx.catalog.site_ids)
+        where = ctx.catalog.sites_label(covered, ctx.lang)
         state = (
             ctx.t(
                 "status.in_force",
@@ -132,7 +127,7 @@ async def revoke(ctx: Context, args: str) -> list[Reply]:
                 )
             )
         )
-        for site in [ALL_SITES] if covers_all else row.sites:
+        for site in covered:
             now.append(
                 {
                     "service": d.service,

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from bot.briefing import BRIEFING_OFF, DEFAULT_TIME
 from bot.errors import UsageError
-from bot.model import LANGS, Block, BulletList, Paragraph, Reply
+from bot.model import LANGS, Block, BulletList, Paragraph, Reply, as_lang
 from bot.roles import may_run, required_roles
 from bot.router import Command, Context
 from bot.text import fold
@@ -124,8 +124,7 @@ async def room(ctx: Context, args: str) -> list[Reply]:
             raise UsageError(ctx.t("room.bad"))
         await ctx.uow.rooms.put(settings)
     # Answer in the room's (possibly new) language.
-    lang = settings.language if settings.language in LANGS else ctx.lang
-    ctx.lang = lang
+    ctx.lang = as_lang(settings.language) or ctx.lang
     blocks: list[Block] = []
     if words:
         blocks.append(Paragraph(ctx.t("room.updated")))

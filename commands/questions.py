@@ -35,16 +35,11 @@ def verdict(asked: Status | None, status: Status | None) -> str:
 
 
 def _where(ctx: Context, row: BoardRow, all_sites: tuple[str, ...], split: bool) -> str:
-    if set(row.sites) == set(all_sites):
-        return site_label(ctx, ALL_SITES)
-    if split and len(row.sites) > len(all_sites) / 2:
-        return (
-            ctx.t("board.other_sites")
-            + " ("
-            + join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
-            + ")"
-        )
-    return join_list([site_label(ctx, s) for s in row.sites], ctx.lang)
+    scope = row.scope(all_sites)
+    label = ctx.catalog.sites_label(scope, ctx.lang)
+    if split and scope != (ALL_SITES,) and len(row.sites) > len(all_sites) / 2:
+        return f"{ctx.t('board.other_sites')} ({label})"
+    return label
 
 
 def _decision_ref(ctx: Context, d: Decision) -> str:
@@ -90,8 +85,7 @@ async def _service_answer(ctx: Context, reading: Reading) -> Reply:
             if d is not None and not (d.first_day == d.last_day == day):
                 where += f", {fmt_day(day, ctx.lang)}"  # the day asked, always visible
             answer = verdict(reading.asked, d.status if d else None)
-            fact_sites = [ALL_SITES] if set(row.sites) == set(all_sites) else list(row.sites)
-            items.extend(_fact(row, s, day, answer) for s in fact_sites)
+            items.extend(_fact(row, s, day, answer) for s in row.scope(all_sites))
             if d is None:
                 lines.append(
                     ctx.t("answer.none", service=name, day=fmt_day(day, ctx.lang), where=where)
@@ -172,8 +166,8 @@ async def _overview_answer(ctx: Context, reading: Reading) -> Reply:
                 + ctx.t("decision.no_ref", no=d.no)
             )
         groups[_group(d.status if d else None)].append(label)
-        fact_sites = [ALL_SITES] if set(row.sites) == set(all_sites) else list(row.sites)
-        items.extend(_fact(row, s, day, _group(d.status if d else None)) for s in fact_sites)
+        group = _group(d.status if d else None)
+        items.extend(_fact(row, s, day, group) for s in row.scope(all_sites))
     wanted = ["open", "partial", "stopped"]
     if reading.asked is not None:
         wanted = [_group(reading.asked)]

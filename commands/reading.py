@@ -198,11 +198,6 @@ VAGUE_EDGE = VAGUE_CUES | _set(
 # Short words the date rules accept that, in a sentence, are usually something else.
 NOT_A_DATE = _set("mon ma mar mer jeu ven sam dim lun wed thu fri sat sun tue di do vr za zo")
 HERE_WORDS = _set("hier")  # Dutch and German "here", French "yesterday"
-IGNORE = _set(
-    "bonjour bonsoir salut hello hi hey svp stp please merci thanks thank you bedankt "
-    "alstublieft aub danke bitte goedemorgen goeiemorgen hallo guten morgen tag dag "
-    "question quick vraag frage"
-)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,6 +30,16 @@ from storage import tables as T
 class _Repo:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
+
+    def _insert(self, table: Table) -> Any:
+        """The dialect's INSERT, which has ON CONFLICT (both SQLite and PostgreSQL)."""
+        dialect = postgresql if self.conn.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table)
+
+    async def _upsert(self, table: Table, key: dict[str, Any], values: dict[str, Any]) -> None:
+        """Insert, or update the row with this key: one statement, no race between two."""
+        stmt = self._insert(table).values(**key, **values)
+        await self.conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=values))
 
 
 def _entry(r: Row[Any]) -> LedgerEntry:
@@ -272,9 +282,8 @@ class SqlDecisions(_Repo):
 
 class SqlInbox(_Repo):
     async def claim(self, *, platform: str, event_id: str, room: RoomRef, at: datetime) -> bool:
-        ins = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
         stmt = (
-            ins(T.inbox)
+            self._insert(T.inbox)
             .values(platform=platform, event_id=event_id, room=str(room), received_at=at)
             .on_conflict_do_nothing()
             .returning(T.inbox.c.event_id)
@@ -426,11 +435,7 @@ class SqlRooms(_Repo):
             "answer_questions": s.answer_questions,
             "briefing_time": s.briefing_time,
         }
-        done = await self.conn.execute(
-            update(T.room_settings).where(T.room_settings.c.room == str(s.room)).values(**values)
-        )
-        if done.rowcount == 0:
-            await self.conn.execute(insert(T.room_settings).values(room=str(s.room), **values))
+        await self._upsert(T.room_settings, {"room": str(s.room)}, values)
 
 
 class SqlState(_Repo):
@@ -443,11 +448,7 @@ class SqlState(_Repo):
         return None if row is None else str(row.value)
 
     async def put(self, key: str, value: str) -> None:
-        done = await self.conn.execute(
-            update(T.adapter_state).where(T.adapter_state.c.key == key).values(value=value)
-        )
-        if done.rowcount == 0:
-            await self.conn.execute(insert(T.adapter_state).values(key=key, value=value))
+        await self._upsert(T.adapter_state, {"key": key}, {"value": value})
 
 
 def _milestone(r: Row[Any]) -> Milestone:
@@ -499,9 +500,8 @@ class SqlPlan(_Repo):
 
 class SqlSubscriptions(_Repo):
     async def add(self, *, room: RoomRef, topic: str, at: datetime) -> bool:
-        ins = postgresql.insert if self.conn.dialect.name == "postgresql" else sqlite.insert
         done = await self.conn.execute(
-            ins(T.subscriptions)
+            self._insert(T.subscriptions)
             .values(room=str(room), topic=topic, created_at=at)
             .on_conflict_do_nothing()
             .returning(T.subscriptions.c.topic)

@@ -62,12 +62,6 @@ MAX_SEND_ATTEMPTS = 6
 MAX_BACKFILL_PAGES = 10
 
 
-class RateLimited(Exception):
-    def __init__(self, wait: float) -> None:
-        super().__init__(f"rate limited for {wait:.1f} s")
-        self.wait = wait
-
-
 class _Client(AsyncClient):
     """nio's client, remembering the ``Retry-After`` header of the last 429 it got."""
 

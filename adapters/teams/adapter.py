@@ -35,7 +35,7 @@ from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, 
 from adapters.runtime import Runtime
 from adapters.teams.render import render
 from bot.config import TeamsSection
-from bot.model import Incoming, Lang, room_ref
+from bot.model import Incoming, Lang, as_lang, room_ref
 from bot.outbox import OutboxSender
 from bot.ports import OutboxItem
 
@@ -120,8 +120,7 @@ def _signed(header: str | None) -> bool:
 
 
 def _lang(locale: str | None) -> Lang | None:
-    code = (locale or "")[:2].lower()
-    return code if code in ("fr", "en", "nl", "de") else None  # type: ignore[return-value]
+    return as_lang((locale or "")[:2].lower())
 
 
 class TeamsAdapter:
