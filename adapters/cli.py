@@ -124,6 +124,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="delete the appointments of days more than DAYS days ago",
     )
 
+    notify = sub.add_parser("notify", help="patient SMS jobs (local only)")
+    nsub = notify.add_subparsers(dest="notify_cmd", required=True, metavar="ACTION")
+    nw = nsub.add_parser(
+        "worker",
+        help="run only the SMS sender (extra senders on PostgreSQL)",
+        description="Send the messages of approved jobs until stopped. `crisiscell run` "
+        "already runs one sender; on PostgreSQL extra workers may share the load.",
+    )
+    _common(nw)
+    nr = nsub.add_parser(
+        "report",
+        help="the patients to phone for a job (failed, no mobile, uncertain)",
+        description="Without --csv: counts only. With --csv: one row per appointment to phone, "
+        "with the number -- personal data: keep it on this machine, never post it in chat.",
+    )
+    _common(nr)
+    nr.add_argument("job", type=int, help="the job number (see /jobs)")
+    nr.add_argument("--csv", action="store_true", help="print the list as CSV")
+    nr.add_argument("--out", metavar="FILE", help="write the CSV to FILE (mode 0600)")
+
     teams = sub.add_parser("teams", help="Microsoft Teams")
     tsub = teams.add_subparsers(dest="teams_cmd", required=True, metavar="ACTION")
     tm = tsub.add_parser("manifest", help="build the Teams app package (zip) to upload")
@@ -257,6 +277,51 @@ async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if report.rejected and report.rows == 0 else 0
 
 
+async def _notify(args: argparse.Namespace, settings: Settings) -> int:
+    import csv
+    import io
+    import os
+    from collections import Counter
+
+    from adapters.runtime import database_url
+    from adapters.sms.service import run_worker, write_report
+
+    data = Path(user_data_dir("crisiscell", appauthor=False))
+    if args.notify_cmd == "worker":
+        return await run_worker(settings, db_url=args.db, data_dir=data)
+    db = Database(database_url(settings, args.db))
+    try:
+        await db.migrate()
+        buf = io.StringIO()
+        try:
+            n = await write_report(db, settings, args.job, buf)
+        except LookupError as e:
+            print(f"crisiscell: {e}", file=sys.stderr)
+            return 1
+    finally:
+        await db.dispose()
+    if not args.csv and not args.out:
+        reasons = Counter(row[1] for row in list(csv.reader(io.StringIO(buf.getvalue())))[1:])
+        print(f"job {args.job}: {n} appointment(s) to phone")
+        for reason, count in sorted(reasons.items()):
+            print(f"  {reason}: {count}")
+        print(f"the list with numbers: crisiscell notify report {args.job} --csv --out FILE")
+        return 0
+    if args.out:
+        path = Path(args.out)
+
+        def write() -> None:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+                f.write(buf.getvalue())
+
+        await asyncio.to_thread(write)
+        print(f"{path}: {n} appointment(s) to phone (personal data: mode 0600)")
+    else:
+        sys.stdout.write(buf.getvalue())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(
@@ -281,6 +346,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _parse(args, settings)
         if args.cmd == "appointments":
             return asyncio.run(_appointments(args, settings))
+        if args.cmd == "notify":
+            return asyncio.run(_notify(args, settings))
         if args.cmd == "teams":
             from adapters.teams.manifest import listed_commands, write_package
 

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from platformdirs import user_data_dir
 
 from adapters.runtime import Runtime, build_runtime
+from adapters.sms.service import build_sender, needs_web, web_listen
+from adapters.web import WebServer
 from bot.briefing import BriefingScheduler
 from bot.config import ConfigError, Settings
 from bot.outbox import OutboxSender
@@ -69,7 +71,10 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[None]] = []
     adapters: list[MatrixAdapter | TeamsAdapter] = []
+    web = WebServer() if (settings.teams.enabled or needs_web(settings)) else None
     try:
+        # The SMS sender: its gateway's callbacks (Twilio) mount on the web server.
+        sms = build_sender(runtime, data_dir(), web)
         if settings.matrix.enabled:
             from adapters.matrix.adapter import MatrixAdapter
 
@@ -87,7 +92,6 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             jobs.append(matrix.run)
         if settings.teams.enabled:
             from adapters.teams.adapter import MsalTokenSource, NoToken, TokenSource
-            from adapters.web import WebServer
 
             t = settings.teams
             tokens: TokenSource
@@ -103,23 +107,32 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             teams = TeamsAdapter(runtime, t, tokens=tokens, bot_name=settings.bot.name)
             ports[teams.platform] = teams
             adapters.append(teams)
-            web = WebServer()
+            assert web is not None
             teams.install(web.app)
             await teams.start()
             closers.append(teams.close)
-            await web.start(t.listen)
+        if web is not None:
+            await web.start(web_listen(settings))
             closers.append(web.stop)
         sender = OutboxSender(runtime.db.uow, runtime.wall_clock, ports)
         for adapter in adapters:
             adapter.sender = sender
-        runtime.dispatcher.on_commit = sender.wake
+        sms.on_outbox = sender.wake
+        sms.receipts.on_change = sender.wake
+
+        def wake_all() -> None:
+            sender.wake()  # replies and alerts
+            sms.wake()  # an approved or resumed job
+
+        runtime.dispatcher.on_commit = wake_all
         briefings = BriefingScheduler(
             runtime.db.uow, runtime.clock, runtime.catalog, settings.bot.language, sender.wake
         )
-        log.info("crisiscell running: %s", ", ".join(ports))
+        log.info("crisiscell running: %s; SMS gateway %s", ", ".join(ports), sms.gateway.name)
         tasks = [asyncio.create_task(job(stop)) for job in jobs]
         tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
         tasks.append(asyncio.create_task(briefings.run(), name="briefings"))
+        tasks.append(asyncio.create_task(sms.run(), name="sms-sender"))
         if settings.appointments.retention_days:
             tasks.append(asyncio.create_task(retention(settings, runtime), name="retention"))
         stopper = asyncio.create_task(stop.wait(), name="stop")

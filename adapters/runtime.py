@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.events import EventBus
+from bot.job_reports import JobWatch
+from bot.notify import NotifyOptions
 from bot.plan import Alerts
 from bot.roles import Directory
+from bot.sending import SendOptions
 from commands import build_router
 from commands.questions import answer_question
 from commands.reading import mentions_service
@@ -37,6 +41,35 @@ def database_url(settings: Settings, cli_url: str | None) -> str | None:
     return cli_url or os.environ.get("CRISISCELL_DB") or settings.bot.database
 
 
+def notify_options(settings: Settings) -> NotifyOptions:
+    from adapters.sms import gateway_name
+
+    n = settings.notify
+    return NotifyOptions(
+        hospital=n.hospital,
+        hotline=n.hotline,
+        templates={k: dict(v) for k, v in n.templates.items()},
+        drill=n.drill,
+        single_approver=n.single_approver,
+        expire_after=timedelta(hours=n.expire_after_hours),
+        progress_percent=n.progress_percent,
+        progress_seconds=n.progress_seconds,
+        gateway=gateway_name(settings),
+    )
+
+
+def send_options(settings: Settings, dialect: str) -> SendOptions:
+    n = settings.notify
+    return SendOptions(
+        rate_per_second=n.rate_per_second,
+        concurrency=n.concurrency,
+        max_attempts=n.max_attempts,
+        stale_after=timedelta(seconds=n.stale_after_seconds),
+        # on SQLite there is one sender: what it left in "sending" is its own
+        reconcile_all_at_start=dialect == "sqlite",
+    )
+
+
 async def build_runtime(
     settings: Settings, *, db_url: str | None = None, clock: Clock | None = None
 ) -> Runtime:
@@ -51,6 +84,7 @@ async def build_runtime(
     directory = settings.build_directory()
     bus = EventBus()
     Alerts(catalog, clock.tz, settings.bot.language).install(bus)
+    JobWatch(catalog, settings.bot.language).install(bus)
     dispatcher = Dispatcher(
         uow_factory=db.uow,
         clock=clock,
@@ -62,6 +96,7 @@ async def build_runtime(
         questions=answer_question,
         question_probe=lambda text: mentions_service(text, catalog),
         who_decides={str(k): v for k, v in settings.questions.who_decides.items()},
+        notify=notify_options(settings),
     )
     wall_clock = SystemClock(settings.bot.timezone)
     return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher)

@@ -37,7 +37,7 @@ class Appointment:
     day: date  # the local day
     site: str
     service: str
-    phone: str | None  # E.164 of a mobile number, else None
+    phone: str | None  # E.164 (a landline too: the call list needs it); None if invalid
     phone_kind: str  # mobile | landline | invalid | missing
     language: Lang
 
@@ -117,7 +117,11 @@ def _parse_start(text: str, tz: tzinfo) -> datetime:
 
 
 def classify_phone(raw: str, region: str = "BE") -> tuple[str | None, str]:
-    """(E.164 mobile number or None, kind) -- kind: mobile, landline, invalid, missing."""
+    """(E.164 number or None, kind) -- kind: mobile, landline, invalid, missing.
+
+    Only a ``mobile`` number receives SMS; a landline is kept for the list of patients
+    to phone instead.
+    """
     raw = raw.strip()
     if not raw:
         return None, "missing"
@@ -127,9 +131,10 @@ def classify_phone(raw: str, region: str = "BE") -> tuple[str | None, str]:
         return None, "invalid"
     if not phonenumbers.is_valid_number(number):
         return None, "invalid"
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     if phonenumbers.number_type(number) in MOBILE_TYPES:
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), "mobile"
-    return None, "landline"
+        return e164, "mobile"
+    return e164, "landline"
 
 
 def read_rows(

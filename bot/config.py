@@ -6,6 +6,7 @@ A bad value gives an error that names the key (``catalog.service[2].id: ...``).
 
 from __future__ import annotations
 
+import string
 import tomllib
 from pathlib import Path
 from typing import Literal
@@ -182,6 +183,105 @@ class AppointmentsSection(_Model):
     region: str = Field(default="BE", pattern=r"^[A-Z]{2}$")  # phone numbers' default region
 
 
+class TwilioSettings(_Model):
+    account_sid: str = ""  # "AC..."
+    auth_token_env: str = "CRISISCELL_TWILIO_TOKEN"  # the auth token, from this variable
+    from_number: str = ""  # the sender: an E.164 number or an alphanumeric sender id
+    messaging_service_sid: str = ""  # "MG...": used instead of from_number when set
+    # The bot's web server as Twilio reaches it (status callbacks and STOP replies go to
+    # <public_url>/sms/twilio/status and /sms/twilio/inbound; signatures are checked
+    # against it). Empty: no delivery reports.
+    public_url: str = ""
+    api_base: str = "https://api.twilio.com"  # tests point it at a loopback fake
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+    @field_validator("public_url", "api_base")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if v and not v.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// on loopback)")
+        return v.rstrip("/")
+
+
+class SmppSettings(_Model):
+    host: str = "127.0.0.1"
+    port: int = Field(default=2775, ge=1, le=65535)
+    system_id: str = ""
+    password_env: str = "CRISISCELL_SMPP_PASSWORD"
+    system_type: str = ""
+    source_addr: str = ""  # the sender: a number or an alphanumeric sender id
+    source_addr_ton: int = Field(default=5, ge=0, le=6)  # 5: alphanumeric, 1: international
+    timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+TemplateKind = Literal["cancelled", "contact", "correction"]
+PLACEHOLDERS = ("hospital", "date", "time", "service", "site", "hotline")
+
+
+class NotifySection(_Model):
+    # The hospital's name as patients know it, and the number they may call.
+    hospital: str = "Hôpital"
+    hotline: str = ""
+    # Messages per template kind and language. Placeholders: {hospital}, {date}, {time},
+    # {service}, {site}, {hotline}. A language left out uses the built-in text.
+    templates: dict[TemplateKind, dict[Lang, str]] = Field(default_factory=dict)
+    # Two-person rule: the job's creator cannot approve it, unless this is true
+    # (small sites with a single cell member on duty).
+    single_approver: bool = False
+    # log (default; writes to a file, sends nothing), twilio, smpp.
+    gateway: Literal["log", "twilio", "smpp"] = "log"
+    # Drill: forces the log gateway and prefixes every message with a drill marker.
+    drill: bool = False
+    rate_per_second: float = Field(default=10.0, ge=0)  # 0: no limit
+    concurrency: int = Field(default=4, ge=1, le=200)
+    max_attempts: int = Field(default=5, ge=1, le=50)  # transient errors only
+    # A message not handed to the gateway within this time after approval expires
+    # (and never after the appointment it is about).
+    expire_after_hours: float = Field(default=12.0, gt=0)
+    # Progress posted every this many percent or seconds, whichever comes first.
+    progress_percent: int = Field(default=10, ge=1, le=100)
+    progress_seconds: int = Field(default=60, ge=5)
+    # Rows left in "sending" by a sender that stopped are reconciled after this long
+    # (several senders on PostgreSQL); a lone sender reconciles its own at start.
+    stale_after_seconds: int = Field(default=120, ge=10)
+    twilio: TwilioSettings = Field(default_factory=TwilioSettings)
+    smpp: SmppSettings = Field(default_factory=SmppSettings)
+
+    @field_validator("templates")
+    @classmethod
+    def _placeholders(
+        cls, v: dict[TemplateKind, dict[Lang, str]]
+    ) -> dict[TemplateKind, dict[Lang, str]]:
+        for kind, by_lang in v.items():
+            for lang, text in by_lang.items():
+                problem = template_problem(text)
+                if problem:
+                    raise ValueError(f"{kind}.{lang}: {problem}")
+        return v
+
+
+def template_problem(text: str) -> str | None:
+    """Why a message template cannot be used, or None."""
+    try:
+        fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
+    except ValueError as e:
+        return f"not a valid template ({e}); write a literal brace as {{{{ or }}}}"
+    unknown = sorted({f for f in fields if f not in PLACEHOLDERS})
+    if unknown:
+        return (
+            "unknown placeholder(s) "
+            + ", ".join("{" + f + "}" for f in unknown)
+            + "; known: "
+            + ", ".join("{" + p + "}" for p in PLACEHOLDERS)
+        )
+    return None
+
+
+class WebSection(_Model):
+    # The bot's web server (Teams endpoint, SMS callbacks). Default: teams.listen.
+    listen: str | None = None
+
+
 class ShellSection(_Model):
     user: str = "@operator:local"
     user_name: str = "Operator"
@@ -198,6 +298,8 @@ class Settings(_Model):
     matrix: MatrixSection = Field(default_factory=MatrixSection)
     teams: TeamsSection = Field(default_factory=TeamsSection)
     appointments: AppointmentsSection = Field(default_factory=AppointmentsSection)
+    notify: NotifySection = Field(default_factory=NotifySection)
+    web: WebSection = Field(default_factory=WebSection)
 
     @model_validator(mode="after")
     def _matrix_complete(self) -> Settings:

@@ -19,6 +19,7 @@ from bot.errors import DomainError, UsageError
 from bot.events import EventBus
 from bot.i18n import t
 from bot.model import Actor, Incoming, Lang, Paragraph, Reply, as_lang
+from bot.notify import NotifyOptions
 from bot.ports import OutboxItem, RoomSettings, UnitOfWork, UnitOfWorkFactory
 from bot.roles import Directory, may_run, required_roles
 from bot.router import Command, Context, Match, Router, Unknown
@@ -61,6 +62,7 @@ class Dispatcher:
         questions: QuestionAnswerer | None = None,
         question_probe: QuestionProbe | None = None,
         who_decides: Mapping[str, str] | None = None,
+        notify: NotifyOptions | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -72,6 +74,7 @@ class Dispatcher:
         self.questions = questions
         self.question_probe = question_probe
         self.who_decides = dict(who_decides or {})
+        self.notify = notify or NotifyOptions()
         # Called after every commit that may have queued messages for other rooms
         # (alerts): the outbox sender's wake-up.
         self.on_commit: Callable[[], None] | None = None
@@ -167,6 +170,7 @@ class Dispatcher:
             lang=lang,
             default_lang=self.default_lang,
             who_decides_texts=self.who_decides,
+            notify=self.notify,
         )
 
     async def _route(

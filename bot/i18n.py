@@ -709,3 +709,303 @@ MESSAGES: dict[str, dict[str, str]] = {
     "off": {"fr": "non", "en": "off", "nl": "uit", "de": "aus"},
     "none": {"fr": "aucun", "en": "none", "nl": "geen", "de": "keine"},
 }
+
+
+def _m(fr: str, en: str, nl: str, de: str) -> dict[str, str]:
+    return {"fr": fr, "en": en, "nl": nl, "de": de}
+
+
+# --- notification jobs -------------------------------------------------------------------
+MESSAGES.update(
+    {
+        "job.state.draft": _m("brouillon", "draft", "concept", "Entwurf"),
+        "job.state.running": _m("en cours", "running", "bezig", "läuft"),
+        "job.state.paused": _m("en pause", "paused", "gepauzeerd", "pausiert"),
+        "job.state.done": _m("terminé", "done", "klaar", "beendet"),
+        "job.state.aborted": _m("annulé", "aborted", "afgebroken", "abgebrochen"),
+        "job.kind.notify": _m("SMS", "SMS", "sms", "SMS"),
+        "job.kind.correction": _m("rectificatif", "correction", "rechtzetting", "Korrektur"),
+        "notify.draft.title": _m(
+            "Brouillon d'envoi n° {no} (rien n'est encore envoyé)",
+            "Notification draft #{no} (nothing sent yet)",
+            "Concept-verzending nr. {no} (nog niets verstuurd)",
+            "Entwurf Benachrichtigung Nr. {no} (noch nichts gesendet)",
+        ),
+        "notify.correction.title": _m(
+            "Brouillon de rectificatif n° {no} (suite de l'envoi n° {of})",
+            "Correction draft #{no} (follows job #{of})",
+            "Concept-rechtzetting nr. {no} (na verzending nr. {of})",
+            "Entwurf Korrektur Nr. {no} (zu Nr. {of})",
+        ),
+        "notify.draft.scope": _m(
+            "{service}, {sites}, {period} : {recipients} SMS pour {appointments} rendez-vous.",
+            "{service}, {sites}, {period}: {recipients} SMS for {appointments} appointments.",
+            "{service}, {sites}, {period}: {recipients} sms'en voor {appointments} afspraken.",
+            "{service}, {sites}, {period}: {recipients} SMS für {appointments} Termine.",
+        ),
+        "notify.draft.by_lang": _m(
+            "Par langue : {langs}.",
+            "By language: {langs}.",
+            "Per taal: {langs}.",
+            "Nach Sprache: {langs}.",
+        ),
+        "notify.draft.kinds": _m(
+            "Annulation : {cancelled} · « nous vous contacterons » (cas par cas) : {contact}.",
+            'Cancellation: {cancelled} · "we will contact you" (case by case): {contact}.',
+            'Annulering: {cancelled} · "wij contacteren u" (geval per geval): {contact}.',
+            'Absage: {cancelled} · "wir melden uns" (Einzelfall): {contact}.',
+        ),
+        "notify.draft.counts": _m(
+            "Sans numéro mobile (à appeler) : {no_mobile} · désinscrits (STOP) : {opted_out} · "
+            "rendez-vous regroupés (même patient, même jour) : {merged} · non concernés "
+            "(ouvert ou sans décision) : {not_covered}.",
+            "No mobile number (to phone): {no_mobile} · opted out (STOP): {opted_out} · "
+            "appointments merged (same patient, same day): {merged} · not concerned "
+            "(open or no decision): {not_covered}.",
+            "Geen gsm-nummer (te bellen): {no_mobile} · afgemeld (STOP): {opted_out} · "
+            "afspraken samengevoegd (zelfde patiënt, zelfde dag): {merged} · niet betrokken "
+            "(open of geen beslissing): {not_covered}.",
+            "Ohne Mobilnummer (anzurufen): {no_mobile} · abgemeldet (STOP): {opted_out} · "
+            "zusammengefasst (gleicher Patient, gleicher Tag): {merged} · nicht betroffen "
+            "(offen oder ohne Entscheidung): {not_covered}.",
+        ),
+        "notify.draft.sample": _m(
+            "Exemple en {language} ({length} caractères, {segments} SMS, {encoding}) : {text}",
+            "Sample in {language} ({length} characters, {segments} SMS, {encoding}): {text}",
+            "Voorbeeld in het {language} ({length} tekens, {segments} sms, {encoding}): {text}",
+            "Beispiel auf {language} ({length} Zeichen, {segments} SMS, {encoding}): {text}",
+        ),
+        "notify.draft.decisions": _m(
+            "D'après la/les décision(s) {decisions}.",
+            "Based on decision(s) {decisions}.",
+            "Op basis van beslissing(en) {decisions}.",
+            "Auf Grundlage der Entscheidung(en) {decisions}.",
+        ),
+        "notify.draft.approve": _m(
+            "Un autre membre de la cellule approuve avec /notify approve {no} ; "
+            "abandon : /notify abort {no}.",
+            "Another cell member approves with /notify approve {no}; "
+            "to drop it: /notify abort {no}.",
+            "Een ander lid van de cel keurt goed met /notify approve {no}; "
+            "laten vallen: /notify abort {no}.",
+            "Ein anderes Mitglied des Krisenstabs genehmigt mit /notify approve {no}; "
+            "verwerfen: /notify abort {no}.",
+        ),
+        "notify.draft.approve_single": _m(
+            "Approbation : /notify approve {no} (un seul approbateur est permis ici) ; "
+            "abandon : /notify abort {no}.",
+            "Approve with /notify approve {no} (a single approver is allowed here); "
+            "to drop it: /notify abort {no}.",
+            "Goedkeuren: /notify approve {no} (één goedkeurder volstaat hier); "
+            "laten vallen: /notify abort {no}.",
+            "Genehmigen: /notify approve {no} (hier genügt eine Person); "
+            "verwerfen: /notify abort {no}.",
+        ),
+        "notify.drill": _m(
+            "EXERCICE : les messages sont écrits dans un fichier, aucun SMS ne part.",
+            "DRILL: messages are written to a file; no SMS leaves.",
+            "OEFENING: berichten worden naar een bestand geschreven; er vertrekt geen sms.",
+            "ÜBUNG: Nachrichten werden in eine Datei geschrieben; keine SMS geht hinaus.",
+        ),
+        "notify.nothing": _m(
+            "Aucun SMS à envoyer pour {service}, {sites}, {period} : aucun patient joignable "
+            "concerné.",
+            "No SMS to send for {service}, {sites}, {period}: no reachable patient concerned.",
+            "Geen sms te versturen voor {service}, {sites}, {period}: geen bereikbare patiënt "
+            "betrokken.",
+            "Keine SMS für {service}, {sites}, {period}: kein erreichbarer Patient betroffen.",
+        ),
+        "notify.no_decision": _m(
+            "Aucune décision en vigueur ne dit {statuses} pour {service}, {sites}, {period}. "
+            "Enregistrez d'abord la décision (/decide).",
+            "No decision in force says {statuses} for {service}, {sites}, {period}. "
+            "Record the decision first (/decide).",
+            "Geen geldende beslissing zegt {statuses} voor {service}, {sites}, {period}. "
+            "Registreer eerst de beslissing (/decide).",
+            "Keine geltende Entscheidung sagt {statuses} für {service}, {sites}, {period}. "
+            "Erfassen Sie zuerst die Entscheidung (/decide).",
+        ),
+        "notify.too_long": _m(
+            "Un envoi couvre au plus {days} jours.",
+            "A job covers at most {days} days.",
+            "Een verzending dekt hoogstens {days} dagen.",
+            "Eine Benachrichtigung umfasst höchstens {days} Tage.",
+        ),
+        "notify.need_end": _m(
+            "Donnez un dernier jour (« du lundi au vendredi ») : un envoi ne peut pas courir "
+            "« jusqu'à nouvel ordre ».",
+            'Give a last day ("from monday to friday"): a job cannot run "until further notice".',
+            'Geef een laatste dag ("van maandag tot vrijdag"): een verzending kan niet '
+            '"tot nader order" lopen.',
+            'Geben Sie einen letzten Tag an: eine Benachrichtigung gilt nicht "bis auf Weiteres".',
+        ),
+        "notify.need_day": _m(
+            "Pour quel(s) jour(s) ? Par ex. /notify consultations lundi",
+            "For which day(s)? E.g. /notify consultations monday",
+            "Voor welke dag(en)? Bv. /notify raadplegingen maandag",
+            "Für welche(n) Tag(e)? Z. B. /notify Sprechstunden Montag",
+        ),
+        "notify.need_service": _m(
+            "Quel service ? Un envoi concerne un seul service.",
+            "Which service? A job is about one service.",
+            "Welke dienst? Een verzending gaat over één dienst.",
+            "Welcher Dienst? Eine Benachrichtigung betrifft einen Dienst.",
+        ),
+        "notify.need_no": _m(
+            "Donnez le numéro de l'envoi, par ex. /notify {action} 3.",
+            "Give the job's number, e.g. /notify {action} 3.",
+            "Geef het nummer van de verzending, bv. /notify {action} 3.",
+            "Geben Sie die Nummer an, z. B. /notify {action} 3.",
+        ),
+        "notify.no_such_job": _m(
+            "Il n'y a pas d'envoi n° {no} (voir /jobs).",
+            "There is no job #{no} (see /jobs).",
+            "Er is geen verzending nr. {no} (zie /jobs).",
+            "Es gibt keine Benachrichtigung Nr. {no} (siehe /jobs).",
+        ),
+        "notify.not_draft": _m(
+            "L'envoi n° {no} n'est pas un brouillon (il est {state}).",
+            "Job #{no} is not a draft (it is {state}).",
+            "Verzending nr. {no} is geen concept (ze is {state}).",
+            "Nr. {no} ist kein Entwurf (Zustand: {state}).",
+        ),
+        "notify.self_approval": _m(
+            "Vous avez préparé l'envoi n° {no} : un autre membre de la cellule doit l'approuver.",
+            "You drafted job #{no}: another cell member must approve it.",
+            "U hebt verzending nr. {no} opgesteld: een ander lid van de cel moet ze goedkeuren.",
+            "Sie haben Nr. {no} entworfen: ein anderes Mitglied muss genehmigen.",
+        ),
+        "notify.decision_gone": _m(
+            "L'envoi n° {no} repose sur {decisions}, révoquée(s) depuis : refaites un brouillon.",
+            "Job #{no} rests on {decisions}, revoked since: draft it again.",
+            "Verzending nr. {no} steunt op {decisions}, intussen ingetrokken: maak een nieuw "
+            "concept.",
+            "Nr. {no} beruht auf {decisions}, inzwischen widerrufen: neu entwerfen.",
+        ),
+        "notify.bad_change": _m(
+            "L'envoi n° {no} est {state} : il ne peut pas passer à « {to} ».",
+            'Job #{no} is {state}: it cannot become "{to}".',
+            'Verzending nr. {no} is {state}: ze kan niet "{to}" worden.',
+            'Nr. {no} ist {state}: kann nicht "{to}" werden.',
+        ),
+        "notify.approved": _m(
+            "Envoi n° {no} approuvé par {name} : {recipients} SMS partent maintenant "
+            "(passerelle {gateway}).",
+            "Job #{no} approved by {name}: {recipients} SMS are going out now (gateway {gateway}).",
+            "Verzending nr. {no} goedgekeurd door {name}: {recipients} sms'en vertrekken nu "
+            "(gateway {gateway}).",
+            "Nr. {no} genehmigt von {name}: {recipients} SMS gehen jetzt hinaus "
+            "(Gateway {gateway}).",
+        ),
+        "notify.changed": _m(
+            "Envoi n° {no} : {state}.",
+            "Job #{no}: {state}.",
+            "Verzending nr. {no}: {state}.",
+            "Nr. {no}: {state}.",
+        ),
+        "notify.cancelled_rows": _m(
+            "{n} SMS non encore envoyés ne partiront pas.",
+            "{n} SMS not yet sent will not go out.",
+            "{n} nog niet verstuurde sms'en vertrekken niet.",
+            "{n} noch nicht gesendete SMS gehen nicht hinaus.",
+        ),
+        "job.title": _m("Envoi n° {no}", "Job #{no}", "Verzending nr. {no}", "Nr. {no}"),
+        "job.scope": _m(
+            "{kind} {service}, {sites}, {period} — {state}",
+            "{kind} {service}, {sites}, {period} — {state}",
+            "{kind} {service}, {sites}, {period} — {state}",
+            "{kind} {service}, {sites}, {period} — {state}",
+        ),
+        "job.counts": _m(
+            "{total} SMS : envoyés {sent} · délivrés {delivered} · échecs {failed} · "
+            "en attente {pending} · incertains {uncertain}",
+            "{total} SMS: sent {sent} · delivered {delivered} · failed {failed} · "
+            "pending {pending} · uncertain {uncertain}",
+            "{total} sms: verstuurd {sent} · afgeleverd {delivered} · mislukt {failed} · "
+            "wachtend {pending} · onzeker {uncertain}",
+            "{total} SMS: gesendet {sent} · zugestellt {delivered} · fehlgeschlagen {failed} "
+            "· wartend {pending} · unsicher {uncertain}",
+        ),
+        "job.progress.title": _m(
+            "Envoi n° {no} : {percent} %",
+            "Job #{no}: {percent}%",
+            "Verzending nr. {no}: {percent}%",
+            "Nr. {no}: {percent} %",
+        ),
+        "job.final.title": _m(
+            "Envoi n° {no} terminé",
+            "Job #{no} finished",
+            "Verzending nr. {no} klaar",
+            "Nr. {no} beendet",
+        ),
+        "job.final.call": _m(
+            "À appeler : {to_call} patient(s) (échec, sans mobile, incertain). La liste est "
+            "sur la machine du bot : crisiscell notify report {no} --csv",
+            "To phone: {to_call} patient(s) (failed, no mobile, uncertain). The list is on "
+            "the bot's machine: crisiscell notify report {no} --csv",
+            "Te bellen: {to_call} patiënt(en) (mislukt, geen gsm, onzeker). De lijst staat "
+            "op de machine van de bot: crisiscell notify report {no} --csv",
+            "Anzurufen: {to_call} Patient(en) (fehlgeschlagen, ohne Mobilnummer, unsicher). "
+            "Liste auf dem Rechner des Bots: crisiscell notify report {no} --csv",
+        ),
+        "jobs.title": _m("Envois de SMS", "SMS jobs", "Sms-verzendingen", "SMS-Aufträge"),
+        "jobs.none": _m(
+            "Aucun envoi pour l'instant.",
+            "No job yet.",
+            "Nog geen verzending.",
+            "Noch keine Benachrichtigung.",
+        ),
+        "job.watch.title": _m(
+            "Décision changée : l'envoi n° {no} est concerné",
+            "Decision changed: job #{no} is affected",
+            "Beslissing gewijzigd: verzending nr. {no} is betrokken",
+            "Entscheidung geändert: Nr. {no} ist betroffen",
+        ),
+        "job.watch.revoked": _m(
+            "La décision n° {decision} sur laquelle repose l'envoi n° {no} a été révoquée.",
+            "Decision #{decision}, on which job #{no} rests, was revoked.",
+            "Beslissing nr. {decision}, waarop verzending nr. {no} steunt, werd ingetrokken.",
+            "Entscheidung Nr. {decision}, auf der Nr. {no} beruht, wurde widerrufen.",
+        ),
+        "job.watch.reopened": _m(
+            "La décision n° {decision} dit désormais « {status} » pour {service}, {sites}, "
+            "{period}, couvert par l'envoi n° {no}.",
+            'Decision #{decision} now says "{status}" for {service}, {sites}, {period}, '
+            "covered by job #{no}.",
+            'Beslissing nr. {decision} zegt nu "{status}" voor {service}, {sites}, {period}, '
+            "gedekt door verzending nr. {no}.",
+            'Entscheidung Nr. {decision} sagt jetzt "{status}" für {service}, {sites}, '
+            "{period} (Nr. {no}).",
+        ),
+        "job.watch.paused": _m(
+            "L'envoi n° {no} est mis en pause : plus aucun SMS ne part. Reprise : "
+            "/notify resume {no} ; arrêt : /notify abort {no}.",
+            "Job #{no} is paused: no more SMS go out. Resume: /notify resume {no}; "
+            "stop: /notify abort {no}.",
+            "Verzending nr. {no} is gepauzeerd: er vertrekken geen sms'en meer. Hervatten: "
+            "/notify resume {no}; stoppen: /notify abort {no}.",
+            "Nr. {no} ist pausiert: keine SMS mehr. Fortsetzen: /notify resume {no}; "
+            "abbrechen: /notify abort {no}.",
+        ),
+        "job.watch.offer": _m(
+            "{messaged} patient(s) ont déjà reçu le SMS. Pour leur dire que leur rendez-vous "
+            "est maintenu : /notify correct {no}",
+            "{messaged} patient(s) already received the SMS. To tell them their appointment "
+            "is maintained after all: /notify correct {no}",
+            "{messaged} patiënt(en) kregen de sms al. Om hen te melden dat hun afspraak "
+            "toch doorgaat: /notify correct {no}",
+            "{messaged} Patient(en) haben die SMS schon erhalten. Um mitzuteilen, dass der "
+            "Termin doch stattfindet: /notify correct {no}",
+        ),
+        "job.correction.none": _m(
+            "Aucun rectificatif à envoyer pour l'envoi n° {no} : les jours concernés sont "
+            "toujours annulés, ou personne n'a encore reçu de SMS.",
+            "No correction to send for job #{no}: its days are still cancelled, or nobody "
+            "has received an SMS yet.",
+            "Geen rechtzetting voor verzending nr. {no}: de dagen zijn nog steeds "
+            "geannuleerd, of niemand kreeg al een sms.",
+            "Keine Korrektur für Nr. {no}: die Tage sind weiter abgesagt, oder niemand hat "
+            "eine SMS erhalten.",
+        ),
+    }
+)

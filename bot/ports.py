@@ -10,10 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import TracebackType
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.appointments import Appointment
 from bot.model import Actor, Decision, LedgerEntry, Milestone, Reply, RoomRef
+
+if TYPE_CHECKING:
+    from bot.notify import JobRepository, SuppressionRepository
 
 
 @dataclass(frozen=True)
@@ -197,6 +200,12 @@ class AppointmentRepository(Protocol):
     async def purge(self, *, before: date) -> int:
         """Delete appointments of days before ``before``; how many."""
 
+    async def in_scope(
+        self, *, service: str, sites: Sequence[str], first: date, last: date
+    ) -> list[Appointment]: ...
+
+    async def get_many(self, ids: Sequence[str]) -> list[Appointment]: ...
+
 
 class UnitOfWork(Protocol):
     """One transaction. Handlers and services use it; only the dispatcher commits."""
@@ -230,6 +239,12 @@ class UnitOfWork(Protocol):
 
     @property
     def appointments(self) -> AppointmentRepository: ...
+
+    @property
+    def jobs(self) -> JobRepository: ...
+
+    @property
+    def suppressions(self) -> SuppressionRepository: ...
 
     events: list[object]
     """Domain events raised in this unit of work; the dispatcher hands them to subscribers."""

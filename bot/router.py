@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 from bot.clock import Clock
 from bot.i18n import t
 from bot.model import Actor, Incoming, Lang
+from bot.notify import NotifyOptions
 from bot.ports import UnitOfWork
 from bot.text import fold
 
@@ -40,6 +41,7 @@ class Context:
     lang: Lang
     default_lang: Lang
     who_decides_texts: Mapping[str, str] = field(default_factory=dict)
+    notify: NotifyOptions = field(default_factory=NotifyOptions)
 
     def t(self, msg_key: str, **kw: Any) -> str:
         return t(self.lang, msg_key, **kw)

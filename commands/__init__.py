@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Command, Router
-from commands import appointments, board, decisions, meta, plan, questions
+from commands import appointments, board, decisions, meta, notify, plan, questions
 
 
 def all_commands() -> tuple[Command, ...]:
@@ -13,6 +13,7 @@ def all_commands() -> tuple[Command, ...]:
         *questions.COMMANDS,
         *plan.COMMANDS,
         *appointments.COMMANDS,
+        *notify.COMMANDS,
         *meta.COMMANDS,
     )
 

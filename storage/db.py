@@ -9,6 +9,7 @@ PostgreSQL (asyncpg) serialises ledger appends with a row lock on the chain head
 from __future__ import annotations
 
 import asyncio
+import logging
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -22,6 +23,7 @@ from sqlalchemy import Connection, event, make_url
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage.jobs import SqlJobs, SqlSuppressions
 from storage.repos import (
     SqlAppointments,
     SqlAudit,
@@ -36,6 +38,23 @@ from storage.repos import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def _quiet_driver_logs() -> None:
+    """aiosqlite logs every statement *with its parameters* (phone numbers) at DEBUG: those
+    records are dropped whatever the logging configuration (a filter survives dictConfig)."""
+    logger = logging.getLogger("aiosqlite")
+    logger.setLevel(logging.INFO)
+    if not any(isinstance(f, _NoDebug) for f in logger.filters):
+        logger.addFilter(_NoDebug())
+
+
+class _NoDebug(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno > logging.DEBUG
+
+
+_quiet_driver_logs()
 
 
 class DatabaseError(Exception):
@@ -169,6 +188,8 @@ class SqlUnitOfWork:
         self.plan = SqlPlan(conn)
         self.subscriptions = SqlSubscriptions(conn)
         self.appointments = SqlAppointments(conn)
+        self.jobs = SqlJobs(conn)
+        self.suppressions = SqlSuppressions(conn)
         self.events = []
         return self
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Table, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, Table, and_, case, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -582,7 +582,10 @@ class SqlAppointments(_Repo):
         a = T.appointments.c
         query = (
             select(
-                a.service, a.site, func.count().label("total"), func.count(a.phone).label("mobile")
+                a.service,
+                a.site,
+                func.count().label("total"),
+                func.count(case((a.phone_kind == "mobile", 1))).label("mobile"),
             )
             .where(a.day == day)
             .group_by(a.service, a.site)
@@ -596,3 +599,32 @@ class SqlAppointments(_Repo):
     async def purge(self, *, before: date) -> int:
         done = await self.conn.execute(T.appointments.delete().where(T.appointments.c.day < before))
         return int(done.rowcount or 0)
+
+    async def in_scope(
+        self, *, service: str, sites: Sequence[str], first: date, last: date
+    ) -> list[Appointment]:
+        a = T.appointments.c
+        rows = await self.conn.execute(
+            select(T.appointments)
+            .where(a.service == service, a.site.in_(list(sites)), a.day.between(first, last))
+            .order_by(a.day, a.start, a.id)
+        )
+        return [_appointment(r) for r in rows]
+
+    async def get_many(self, ids: Sequence[str]) -> list[Appointment]:
+        a = T.appointments.c
+        rows = await self.conn.execute(select(T.appointments).where(a.id.in_(list(ids))))
+        return [_appointment(r) for r in rows]
+
+
+def _appointment(r: Row[Any]) -> Appointment:
+    return Appointment(
+        id=r.id,
+        start=r.start,
+        day=r.day,
+        site=r.site,
+        service=r.service,
+        phone=r.phone,
+        phone_kind=r.phone_kind,
+        language=r.language,
+    )

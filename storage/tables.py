@@ -201,3 +201,66 @@ appointments = Table(
     Column("imported_at", UTCDateTime, nullable=False),
     Index("ix_appointments_day_service_site", "day", "service", "site"),
 )
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("no", Integer, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),  # notify | correction
+    Column("state", String(16), nullable=False),  # draft running paused done aborted
+    Column("service", String(64), nullable=False),
+    Column("sites", Text, nullable=False),  # JSON list of site ids (all sites: every one)
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("room", String(512), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("creator_key", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("approved_by", String(255)),
+    Column("approved_at", UTCDateTime),
+    Column("expires_at", UTCDateTime),
+    Column("finished_at", UTCDateTime),
+    Column("decisions", Text, nullable=False),  # JSON list of decision numbers
+    Column("corrects", Integer),  # the job a correction job follows up
+    Column("summary", Text, nullable=False),  # JSON: the dry run's counts (no personal data)
+    Column("progress_at", UTCDateTime),
+    Column("progress_step", Integer, nullable=False),
+)
+
+sms = Table(
+    "sms",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_no", Integer, ForeignKey("jobs.no"), nullable=False),
+    Column("key", String(64), nullable=False, unique=True),
+    Column("phone", String(32), nullable=False),  # E.164; personal data
+    Column("day", Date, nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("appointments", Text, nullable=False),  # JSON list of appointment ids
+    Column("first_start", UTCDateTime, nullable=False),
+    # pending -> sending -> submitted -> delivered | failed | expired | uncertain | cancelled
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_by", String(128)),
+    Column("claimed_at", UTCDateTime),
+    Column("submitted_at", UTCDateTime),
+    Column("final_at", UTCDateTime),
+    Column("provider", String(16)),
+    Column("provider_id", String(128)),
+    Column("error", String(255)),
+    Index("ix_sms_job_no_state", "job_no", "state"),
+    Index("ix_sms_state_next_attempt_at", "state", "next_attempt_at"),
+    Index("ix_sms_provider_id", "provider_id"),
+    Index("ix_sms_job_no_phone_day", "job_no", "phone", "day", unique=True),
+)
+
+suppressions = Table(
+    "suppressions",
+    metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("source", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)

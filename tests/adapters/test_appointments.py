@@ -30,7 +30,7 @@ def write_csv(
 def test_phone_classification() -> None:
     assert classify_phone("0470 12 34 56") == ("+32470123456", "mobile")
     assert classify_phone("+32 470 12 34 56") == ("+32470123456", "mobile")
-    assert classify_phone("063 21 21 11") == (None, "landline")
+    assert classify_phone("063 21 21 11") == ("+3263212111", "landline")
     assert classify_phone("12345") == (None, "invalid")
     assert classify_phone("not a number") == (None, "invalid")
     assert classify_phone("") == (None, "missing")

@@ -115,6 +115,8 @@ async def test_help_lists_commands_and_details(bot: Harness) -> None:
         "subscriptions",
         "briefing",
         "appointments",
+        "notify",
+        "jobs",
         "help",
         "whoami",
         "room",

@@ -1,0 +1,393 @@
+"""What the cell reads about notification jobs: dry runs, status, progress, final reports,
+and the correction offer when a decision behind a job changes. Counts only: never a
+name or a phone number.
+
+Renderers are pure functions of (job, counts, language); posting goes through the chat
+outbox in the caller's unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from babel import Locale
+
+from bot.catalog import Catalog
+from bot.events import DecisionRecorded, DecisionRevoked, EventBus
+from bot.i18n import fmt_period, t
+from bot.model import BulletList, Decision, Lang, Paragraph, Reply, RoomRef, Status
+from bot.notify import (
+    CANCELLING,
+    MESSAGED,
+    DraftStats,
+    Job,
+    NotifyOptions,
+    Progress,
+    change_state,
+    langs_sorted,
+    progress_of,
+    state_name,
+)
+from bot.plan import room_lang
+from bot.ports import UnitOfWork
+
+
+def lang_name(code: str, lang: Lang) -> str:
+    return str(Locale.parse(lang).languages.get(code, code))
+
+
+def scope_line(job: Job, lang: Lang, catalog: Catalog) -> str:
+    return t(
+        lang,
+        "job.scope",
+        kind=t(lang, f"job.kind.{job.kind}"),
+        service=catalog.service_name(job.service, lang),
+        sites=catalog.sites_label(job.sites, lang),
+        period=fmt_period(job.first_day, job.last_day, lang),
+        state=state_name(job.state, lang),
+    )
+
+
+def counts_line(p: Progress, lang: Lang) -> str:
+    return t(
+        lang,
+        "job.counts",
+        total=p.total,
+        sent=p.get("submitted") + p.get("delivered"),
+        delivered=p.get("delivered"),
+        failed=p.get("failed") + p.get("expired"),
+        pending=p.open,
+        uncertain=p.get("uncertain"),
+    )
+
+
+def counts_facts(p: Progress) -> dict[str, int]:
+    return {"total": p.total, **{k: v for k, v in sorted(p.counts.items())}}
+
+
+def to_call(job: Job, p: Progress) -> int:
+    return (
+        p.get("failed")
+        + p.get("expired")
+        + p.get("uncertain")
+        + int(job.summary.get("no_mobile", 0))
+    )
+
+
+def dry_run_reply(
+    job: Job | None,
+    stats: DraftStats,
+    decisions: Sequence[Decision],
+    *,
+    lang: Lang,
+    catalog: Catalog,
+    options: NotifyOptions,
+    service: str,
+    sites: Sequence[str],
+    first: Any,
+    last: Any,
+    corrects: int | None = None,
+) -> Reply:
+    period = fmt_period(first, last, lang)
+    sites_label = catalog.sites_label(list(sites), lang)
+    service_name = catalog.service_name(service, lang)
+    blocks: list[Paragraph | BulletList] = []
+    if job is None:
+        text = (
+            t(lang, "job.correction.none", no=corrects)
+            if corrects is not None
+            else t(lang, "notify.nothing", service=service_name, sites=sites_label, period=period)
+        )
+        blocks.append(Paragraph(text))
+    else:
+        blocks.append(
+            Paragraph(
+                t(
+                    lang,
+                    "notify.draft.scope",
+                    service=service_name,
+                    sites=sites_label,
+                    period=period,
+                    recipients=stats.recipients,
+                    appointments=stats.appointments,
+                )
+            )
+        )
+        langs = ", ".join(f"{lang_name(x, lang)} {n}" for x, n in langs_sorted(stats.by_lang))
+        blocks.append(Paragraph(t(lang, "notify.draft.by_lang", langs=langs)))
+        if corrects is None:
+            blocks.append(
+                Paragraph(
+                    t(
+                        lang,
+                        "notify.draft.kinds",
+                        cancelled=stats.by_kind.get("cancelled", 0),
+                        contact=stats.by_kind.get("contact", 0),
+                    )
+                )
+            )
+    if corrects is None:
+        blocks.append(
+            Paragraph(
+                t(
+                    lang,
+                    "notify.draft.counts",
+                    no_mobile=stats.no_mobile,
+                    opted_out=stats.opted_out,
+                    merged=stats.merged,
+                    not_covered=stats.not_covered,
+                )
+            )
+        )
+    if job is not None:
+        blocks.append(
+            BulletList(
+                tuple(
+                    t(
+                        lang,
+                        "notify.draft.sample",
+                        language=lang_name(code, lang),
+                        length=s["length"],
+                        segments=s["segments"],
+                        encoding=s["encoding"]
+                        + (f" : « {s['ucs2_because']} »" if s.get("ucs2_because") else ""),
+                        text=s["text"],
+                    )
+                    for code, s in sorted(stats.samples.items())
+                )
+            )
+        )
+        if decisions:
+            nos = ", ".join(f"#{d.no}" for d in decisions)
+            blocks.append(Paragraph(t(lang, "notify.draft.decisions", decisions=nos)))
+        if options.drill:
+            blocks.append(Paragraph(t(lang, "notify.drill")))
+        key = "notify.draft.approve_single" if options.single_approver else "notify.draft.approve"
+        blocks.append(Paragraph(t(lang, key, no=job.no)))
+    title = None
+    if job is not None:
+        title = (
+            t(lang, "notify.correction.title", no=job.no, of=corrects)
+            if corrects is not None
+            else t(lang, "notify.draft.title", no=job.no)
+        )
+    return Reply(
+        kind="text",
+        lang=lang,
+        title=title,
+        severity="warning" if job is not None else "info",
+        blocks=tuple(blocks),
+        facts={
+            "kind": "notify-draft",
+            "job": job.no if job else None,
+            "corrects": corrects,
+            "service": service,
+            "sites": list(sites),
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "decisions": [d.no for d in decisions],
+            **stats.to_json(),
+        },
+    )
+
+
+def status_reply(job: Job, p: Progress, lang: Lang, catalog: Catalog, kind: str = "job") -> Reply:
+    blocks = [Paragraph(scope_line(job, lang, catalog)), Paragraph(counts_line(p, lang))]
+    if job.state in ("done", "aborted") or p.open == 0:
+        blocks.append(Paragraph(t(lang, "job.final.call", to_call=to_call(job, p), no=job.no)))
+    return Reply(
+        kind="text",
+        lang=lang,
+        title=t(lang, "job.title", no=job.no),
+        blocks=tuple(blocks),
+        facts={
+            "kind": kind,
+            "job": job.no,
+            "state": job.state,
+            "percent": p.percent,
+            "counts": counts_facts(p),
+            "to_call": to_call(job, p),
+        },
+    )
+
+
+def progress_reply(job: Job, p: Progress, lang: Lang, catalog: Catalog) -> Reply:
+    return Reply(
+        kind="alert",
+        lang=lang,
+        title=t(lang, "job.progress.title", no=job.no, percent=p.percent),
+        blocks=(Paragraph(scope_line(job, lang, catalog)), Paragraph(counts_line(p, lang))),
+        facts={
+            "kind": "job-progress",
+            "job": job.no,
+            "percent": p.percent,
+            "counts": counts_facts(p),
+        },
+    )
+
+
+def final_reply(job: Job, p: Progress, lang: Lang, catalog: Catalog) -> Reply:
+    return Reply(
+        kind="alert",
+        lang=lang,
+        severity="success",
+        title=t(lang, "job.final.title", no=job.no),
+        blocks=(
+            Paragraph(scope_line(job, lang, catalog)),
+            Paragraph(counts_line(p, lang)),
+            Paragraph(t(lang, "job.final.call", to_call=to_call(job, p), no=job.no)),
+        ),
+        facts={
+            "kind": "job-final",
+            "job": job.no,
+            "counts": counts_facts(p),
+            "no_mobile": int(job.summary.get("no_mobile", 0)),
+            "to_call": to_call(job, p),
+        },
+    )
+
+
+async def job_rooms(uow: UnitOfWork, job: Job) -> list[RoomRef]:
+    """The room that started the job, then the rooms subscribed to ``jobs``."""
+    rooms = [job.room]
+    for room in await uow.subscriptions.rooms("jobs"):
+        if room not in rooms:
+            rooms.append(room)
+    return rooms
+
+
+async def post_to_job_rooms(
+    uow: UnitOfWork,
+    job: Job,
+    *,
+    now: datetime,
+    tag: str,
+    default_lang: Lang,
+    render: Callable[[Lang], Reply],
+) -> None:
+    for room in await job_rooms(uow, job):
+        lang = job.lang if room == job.room else await room_lang(uow, room, default_lang)
+        await uow.outbox.add(
+            room=room, reply=render(lang), key=f"job:{job.no}:{tag}:{room}", at=now
+        )
+
+
+class JobWatch:
+    """When a decision behind a job is revoked, or a new decision reopens what a job
+    cancelled: pause the job if it is still sending, tell its rooms, and offer a
+    correction for the patients already messaged (domain-event subscriber)."""
+
+    def __init__(self, catalog: Catalog, default_lang: Lang) -> None:
+        self.catalog = catalog
+        self.default_lang = default_lang
+
+    def install(self, bus: EventBus) -> None:
+        bus.subscribe(DecisionRevoked, self.on_revoked)
+        bus.subscribe(DecisionRecorded, self.on_recorded)
+
+    async def on_revoked(self, uow: UnitOfWork, event: object) -> None:
+        assert isinstance(event, DecisionRevoked)
+        d = event.decision
+        for job in await uow.jobs.using_decision(d.no):
+
+            def text(lang: Lang, job: Job = job) -> str:
+                return t(lang, "job.watch.revoked", decision=d.no, no=job.no)
+
+            await self._affected(
+                uow,
+                job,
+                text,
+                event.actor.room,
+                at=d.recorded_at,
+                tag=f"revoked-{d.no}",
+                now=None,
+            )
+
+    async def on_recorded(self, uow: UnitOfWork, event: object) -> None:
+        assert isinstance(event, DecisionRecorded)
+        d = event.decision
+        if d.status in CANCELLING or d.status == Status.CASE_BY_CASE:
+            return
+        for job in await uow.jobs.in_states(("running", "paused", "done")):
+            if job.kind != "notify" or job.service != d.service:
+                continue
+            if not _overlaps(job, d):
+                continue
+
+            def text(lang: Lang, job: Job = job) -> str:
+                return t(
+                    lang,
+                    "job.watch.reopened",
+                    decision=d.no,
+                    status=self.catalog.status_name(d.status, lang),
+                    service=self.catalog.service_name(d.service, lang),
+                    sites=self.catalog.sites_label([d.site], lang),
+                    period=fmt_period(d.first_day, d.last_day, lang),
+                    no=job.no,
+                )
+
+            await self._affected(
+                uow, job, text, RoomRef(d.room), at=d.recorded_at, tag=f"reopened-{d.no}", now=None
+            )
+
+    async def _affected(
+        self,
+        uow: UnitOfWork,
+        job: Job,
+        text: Callable[[Lang], str],
+        origin: RoomRef,
+        *,
+        at: datetime,
+        tag: str,
+        now: datetime | None,
+    ) -> None:
+        from bot.sending import system_actor
+
+        paused = False
+        if job.state == "running":
+            job = await change_state(
+                uow,
+                job=job,
+                to="paused",
+                actor=system_actor(job.room),
+                now=at,
+                lang=job.lang,
+                reason=tag,
+            )
+            paused = True
+        p = await progress_of(uow, job.no)
+        messaged = sum(p.get(s) for s in MESSAGED)
+
+        def render(lang: Lang) -> Reply:
+            blocks = [Paragraph(text(lang))]
+            if paused:
+                blocks.append(Paragraph(t(lang, "job.watch.paused", no=job.no)))
+            if messaged:
+                blocks.append(Paragraph(t(lang, "job.watch.offer", messaged=messaged, no=job.no)))
+            return Reply(
+                kind="alert",
+                lang=lang,
+                severity="warning",
+                title=t(lang, "job.watch.title", no=job.no),
+                blocks=tuple(blocks),
+                facts={
+                    "kind": "job-affected",
+                    "job": job.no,
+                    "paused": paused,
+                    "messaged": messaged,
+                    "offer": f"/notify correct {job.no}" if messaged else None,
+                },
+            )
+
+        await post_to_job_rooms(
+            uow, job, now=at, tag=tag, default_lang=self.default_lang, render=render
+        )
+
+
+def _overlaps(job: Job, d: Decision) -> bool:
+    last = d.last_day or job.last_day
+    if d.first_day > job.last_day or last < job.first_day:
+        return False
+    return d.site == "all" or d.site in job.sites

@@ -1,0 +1,649 @@
+"""Patient notification jobs: from the decisions in force to one SMS per patient and day.
+
+A job is drafted from the decisions in force and the imported appointments (a dry run
+the cell reads), approved by a second cell member, then sent by the SMS sender
+(``bot/sending.py``). Every message is a row of its own under a unique key, and its
+state only moves forward::
+
+    pending -> sending -> submitted -> delivered | failed
+    pending -> expired | cancelled            (never handed to the gateway)
+    sending -> uncertain                      (the gateway may have it; nobody can say)
+    sending -> pending                        (only when the gateway *proved* it did not
+                                               take the message: a transient refusal)
+
+Nothing here logs or shows a phone number: replies carry counts only.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import TYPE_CHECKING, Any, Protocol
+
+from babel.dates import format_date
+
+from bot.appointments import Appointment
+from bot.catalog import Catalog
+from bot.decisions import resolve
+from bot.errors import DomainError
+from bot.i18n import t
+from bot.model import ALL_SITES, LANGS, Actor, Decision, Lang, RoomRef, Status
+from bot.sms import segments
+
+if TYPE_CHECKING:
+    from bot.ports import UnitOfWork
+
+JOB_STATES = ("draft", "running", "paused", "done", "aborted")
+MSG_STATES = (
+    "pending",
+    "sending",
+    "submitted",
+    "delivered",
+    "failed",
+    "expired",
+    "uncertain",
+    "cancelled",
+)
+# new state -> the states it may come from (the only moves the store makes)
+FORWARD: Mapping[str, tuple[str, ...]] = {
+    "sending": ("pending",),
+    "submitted": ("sending",),
+    "delivered": ("sending", "submitted", "uncertain"),
+    "failed": ("sending", "submitted", "uncertain"),
+    "uncertain": ("sending",),
+    "expired": ("pending",),
+    "cancelled": ("pending",),
+    "pending": ("sending",),  # a transient refusal: proven not taken
+}
+MESSAGED = ("sending", "submitted", "delivered", "uncertain")  # the patient may have it
+OPEN_STATES = ("pending", "sending")
+TO_CALL = ("failed", "expired", "uncertain")
+
+CANCELLING = (Status.CANCELLED, Status.CLOSED)
+MAX_DAYS = 31
+
+DRILL_MARK: Mapping[Lang, str] = {
+    "fr": "[EXERCICE] ",
+    "en": "[DRILL] ",
+    "nl": "[OEFENING] ",
+    "de": "[ÜBUNG] ",
+}
+
+DEFAULT_TEMPLATES: Mapping[str, Mapping[Lang, str]] = {
+    "cancelled": {
+        "fr": "{hospital} : votre rendez-vous du {date} à {time} ({service}, {site}) est "
+        "annulé suite à un incident informatique. Nous vous recontacterons. Infos : {hotline}",
+        "nl": "{hospital}: uw afspraak van {date} om {time} ({service}, {site}) is "
+        "geannuleerd door een informatica-incident. Wij nemen opnieuw contact met u op. "
+        "Info: {hotline}",
+        "de": "{hospital}: Ihr Termin am {date} um {time} ({service}, {site}) ist wegen "
+        "eines IT-Vorfalls abgesagt. Wir melden uns bei Ihnen. Infos: {hotline}",
+        "en": "{hospital}: your appointment on {date} at {time} ({service}, {site}) is "
+        "cancelled due to an IT incident. We will contact you again. Info: {hotline}",
+    },
+    "contact": {
+        "fr": "{hospital} : suite à un incident informatique, votre rendez-vous du {date} à "
+        "{time} ({service}, {site}) est réévalué. Nous vous contacterons. Infos : {hotline}",
+        "nl": "{hospital}: door een informatica-incident wordt uw afspraak van {date} om "
+        "{time} ({service}, {site}) herbekeken. Wij nemen contact met u op. Info: {hotline}",
+        "de": "{hospital}: wegen eines IT-Vorfalls wird Ihr Termin am {date} um {time} "
+        "({service}, {site}) neu geprüft. Wir melden uns bei Ihnen. Infos: {hotline}",
+        "en": "{hospital}: due to an IT incident your appointment on {date} at {time} "
+        "({service}, {site}) is being reviewed. We will contact you. Info: {hotline}",
+    },
+    "correction": {
+        "fr": "{hospital} : RECTIFICATIF. Votre rendez-vous du {date} à {time} ({service}, "
+        "{site}) est finalement maintenu. Infos : {hotline}",
+        "nl": "{hospital}: RECHTZETTING. Uw afspraak van {date} om {time} ({service}, "
+        "{site}) gaat toch door. Info: {hotline}",
+        "de": "{hospital}: KORREKTUR. Ihr Termin am {date} um {time} ({service}, {site}) "
+        "findet doch statt. Infos: {hotline}",
+        "en": "{hospital}: CORRECTION. Your appointment on {date} at {time} ({service}, "
+        "{site}) is maintained after all. Info: {hotline}",
+    },
+}
+_SMS_DATE = {"fr": "EEEE d MMMM", "en": "EEEE d MMMM", "nl": "EEEE d MMMM", "de": "EEEE, d. MMMM"}
+
+
+@dataclass(frozen=True)
+class NotifyOptions:
+    hospital: str = "Hôpital"
+    hotline: str = ""
+    templates: Mapping[str, Mapping[Lang, str]] = field(default_factory=dict)
+    drill: bool = False
+    single_approver: bool = False
+    expire_after: timedelta = timedelta(hours=12)
+    progress_percent: int = 10
+    progress_seconds: int = 60
+    gateway: str = "log"
+
+    def template(self, kind: str, lang: Lang) -> str:
+        return self.templates.get(kind, {}).get(lang) or DEFAULT_TEMPLATES[kind][lang]
+
+
+@dataclass(frozen=True)
+class Job:
+    no: int
+    kind: str  # notify | correction
+    state: str
+    service: str
+    sites: tuple[str, ...]
+    first_day: date
+    last_day: date
+    room: RoomRef
+    lang: Lang
+    created_by: str
+    creator_key: str
+    created_at: datetime
+    decisions: tuple[int, ...]
+    summary: Mapping[str, Any]
+    approved_by: str | None = None
+    approved_at: datetime | None = None
+    expires_at: datetime | None = None
+    finished_at: datetime | None = None
+    corrects: int | None = None
+    progress_at: datetime | None = None
+    progress_step: int = 0
+
+
+@dataclass(frozen=True)
+class NewMessage:
+    phone: str
+    day: date
+    lang: Lang
+    body: str
+    appointments: tuple[str, ...]
+    first_start: datetime
+
+
+@dataclass(frozen=True)
+class QueuedSms:
+    id: int
+    job_no: int
+    key: str
+    phone: str
+    body: str
+    state: str
+    attempts: int
+    day: date
+    lang: Lang
+    appointments: tuple[str, ...]
+    first_start: datetime
+    claimed_at: datetime | None = None
+    provider_id: str | None = None
+    error: str | None = None
+
+
+class JobRepository(Protocol):
+    async def next_no(self) -> int: ...
+
+    async def add(self, job: Job) -> None: ...
+
+    async def get(self, no: int, *, lock: bool = False) -> Job | None:
+        """``lock``: hold the job's row until commit (several senders report on one job)."""
+
+    async def recent(self, *, limit: int) -> list[Job]: ...
+
+    async def in_states(self, states: Sequence[str]) -> list[Job]: ...
+
+    async def using_decision(self, no: int) -> list[Job]:
+        """Jobs (not drafts or aborted) built on decision ``no``."""
+
+    async def update(self, no: int, **fields: Any) -> None: ...
+
+    async def add_messages(self, job_no: int, rows: Sequence[NewMessage]) -> None: ...
+
+    async def counts(self, no: int) -> dict[str, int]:
+        """Messages of the job by state."""
+
+    async def messages(self, no: int, states: Sequence[str] | None = None) -> list[QueuedSms]: ...
+
+    async def move(
+        self,
+        ids: Sequence[int],
+        *,
+        to: str,
+        at: datetime,
+        provider: str | None = None,
+        provider_id: str | None = None,
+        error: str | None = None,
+        next_attempt_at: datetime | None = None,
+    ) -> int:
+        """Move messages to state ``to`` -- only from the states FORWARD allows; how many."""
+
+    async def cancel_pending(self, no: int, *, at: datetime) -> int: ...
+
+    async def expire(self, *, now: datetime) -> dict[int, int]:
+        """Pending messages past their job's expiry or their appointment: expired, per job."""
+
+    async def claim(self, *, now: datetime, limit: int, worker: str) -> list[QueuedSms]:
+        """Due pending messages of running jobs -> sending (SKIP LOCKED on PostgreSQL)."""
+
+    async def stale(self, *, before: datetime, limit: int = 500) -> list[QueuedSms]:
+        """Messages left in ``sending`` since before ``before`` (their sender stopped)."""
+
+    async def next_due(self) -> datetime | None:
+        """When the earliest pending message of a running job is due."""
+
+    async def by_provider_id(self, provider: str, provider_id: str) -> QueuedSms | None: ...
+
+
+class SuppressionRepository(Protocol):
+    async def add(self, phone: str, *, source: str, at: datetime) -> bool:
+        """False if the number was already suppressed."""
+
+    async def among(self, phones: Sequence[str]) -> set[str]: ...
+
+
+# --- drafting ---------------------------------------------------------------------------
+
+
+@dataclass
+class DraftStats:
+    """What the dry run shows: counts only, never a name or a number."""
+
+    appointments: int = 0  # in scope (service, sites, days)
+    recipients: int = 0  # messages to send
+    by_lang: Counter[str] = field(default_factory=Counter)
+    by_kind: Counter[str] = field(default_factory=Counter)
+    no_mobile: int = 0
+    opted_out: int = 0
+    merged: int = 0  # appointments folded into another's message (same patient, same day)
+    not_covered: int = 0  # status open/reduced or no decision: no message
+    samples: dict[str, dict[str, Any]] = field(default_factory=dict)  # lang -> sample
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "appointments": self.appointments,
+            "recipients": self.recipients,
+            "by_lang": dict(sorted(self.by_lang.items())),
+            "by_kind": dict(sorted(self.by_kind.items())),
+            "no_mobile": self.no_mobile,
+            "opted_out": self.opted_out,
+            "merged": self.merged,
+            "not_covered": self.not_covered,
+            "samples": self.samples,
+        }
+
+
+def message_kind(decision: Decision | None) -> str | None:
+    if decision is None:
+        return None
+    if decision.status in CANCELLING:
+        return "cancelled"
+    if decision.status == Status.CASE_BY_CASE:
+        return "contact"
+    return None
+
+
+def render_sms(
+    options: NotifyOptions,
+    catalog: Catalog,
+    *,
+    kind: str,
+    lang: Lang,
+    day: date,
+    starts: Sequence[datetime],
+    services: Sequence[str],
+    sites: Sequence[str],
+    tz: tzinfo,
+) -> str:
+    text = options.template(kind, lang).format(
+        hospital=options.hospital,
+        hotline=options.hotline,
+        date=str(format_date(day, _SMS_DATE[lang], locale=lang)),
+        time=", ".join(dict.fromkeys(s.astimezone(tz).strftime("%H:%M") for s in sorted(starts))),
+        service=", ".join(catalog.service_name(s, lang) for s in dict.fromkeys(services)),
+        site=", ".join(catalog.site_name(s, lang) for s in dict.fromkeys(sites)),
+    )
+    return (DRILL_MARK[lang] + text) if options.drill else text
+
+
+def _sample(body: str) -> dict[str, Any]:
+    seg = segments(body)
+    return {
+        "text": body,
+        "length": seg.length,
+        "segments": seg.count,
+        "encoding": seg.encoding,
+        "ucs2_because": seg.ucs2_because,
+    }
+
+
+async def draft_job(
+    uow: UnitOfWork,
+    *,
+    catalog: Catalog,
+    options: NotifyOptions,
+    actor: Actor,
+    creator_key: str,
+    service: str,
+    sites: Sequence[str],
+    first: date,
+    last: date,
+    now: datetime,
+    lang: Lang,
+) -> tuple[Job | None, DraftStats, list[Decision]]:
+    """Build a draft (not sent until approved). No job when nothing would be sent.
+
+    Returns (job, the dry run's counts, the decisions the messages rest on).
+    """
+    if (last - first).days >= MAX_DAYS:
+        raise DomainError(t(lang, "notify.too_long", days=MAX_DAYS))
+    scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
+    stats = DraftStats()
+    latest: dict[date, list[Decision]] = {}
+    day = first
+    while day <= last:
+        latest[day] = await uow.decisions.latest_covering(day, services=[service])
+        day += timedelta(days=1)
+    appointments: list[Appointment] = await uow.appointments.in_scope(
+        service=service, sites=scope, first=first, last=last
+    )
+    stats.appointments = len(appointments)
+    used: dict[int, Decision] = {}
+    groups: dict[tuple[str, date, str], list[Appointment]] = defaultdict(list)
+    for a in appointments:
+        decision = resolve(latest[a.day], service=service, site=a.site, day=a.day)
+        kind = message_kind(decision)
+        if kind is None or decision is None:
+            stats.not_covered += 1
+            continue
+        used[decision.no] = decision
+        if a.phone is None or a.phone_kind != "mobile":
+            stats.no_mobile += 1
+            continue
+        groups[(a.phone, a.day, kind)].append(a)
+    suppressed = await uow.suppressions.among(sorted({k[0] for k in groups}))
+    rows: list[NewMessage] = []
+    for (phone, day, kind), appts in sorted(groups.items()):
+        if phone in suppressed:
+            stats.opted_out += len(appts)
+            continue
+        appts.sort(key=lambda a: a.start)
+        msg_lang = appts[0].language
+        body = render_sms(
+            options,
+            catalog,
+            kind=kind,
+            lang=msg_lang,
+            day=day,
+            starts=[a.start for a in appts],
+            services=[a.service for a in appts],
+            sites=[a.site for a in appts],
+            tz=now.tzinfo or UTC,
+        )
+        stats.merged += len(appts) - 1
+        stats.recipients += 1
+        stats.by_lang[msg_lang] += 1
+        stats.by_kind[kind] += 1
+        if msg_lang not in stats.samples:
+            stats.samples[msg_lang] = _sample(body)
+        rows.append(
+            NewMessage(phone, day, msg_lang, body, tuple(a.id for a in appts), appts[0].start)
+        )
+    decisions = [used[n] for n in sorted(used)]
+    if not rows:
+        return None, stats, decisions
+    await uow.ledger.lock()  # job numbers, like decision numbers, are handed out in order
+    no = await uow.jobs.next_no()
+    job = Job(
+        no=no,
+        kind="notify",
+        state="draft",
+        service=service,
+        sites=scope,
+        first_day=first,
+        last_day=last,
+        room=actor.room,
+        lang=lang,
+        created_by=actor.id,
+        creator_key=creator_key,
+        created_at=now,
+        decisions=tuple(d.no for d in decisions),
+        summary=stats.to_json(),
+    )
+    await _record(uow, job, "job-drafted", actor, now)
+    await uow.jobs.add(job)
+    await uow.jobs.add_messages(no, rows)
+    return job, stats, decisions
+
+
+async def draft_correction(
+    uow: UnitOfWork,
+    *,
+    catalog: Catalog,
+    options: NotifyOptions,
+    actor: Actor,
+    creator_key: str,
+    of: Job,
+    now: datetime,
+    lang: Lang,
+) -> tuple[Job | None, DraftStats]:
+    """A follow-up for the patients of ``of`` who were messaged about a day that is no longer
+    cancelled (or to be reviewed): "your appointment is maintained after all"."""
+    stats = DraftStats()
+    sent = await uow.jobs.messages(of.no, MESSAGED)
+    latest: dict[date, list[Decision]] = {}
+    rows: list[NewMessage] = []
+    suppressed = await uow.suppressions.among(sorted({m.phone for m in sent}))
+    for m in sent:
+        if m.day not in latest:
+            latest[m.day] = await uow.decisions.latest_covering(m.day, services=[of.service])
+        stats.appointments += len(m.appointments)
+        # Still cancelled everywhere this patient was expected? Then no correction.
+        appts = await uow.appointments.get_many(m.appointments)
+        still = [
+            a
+            for a in appts
+            if message_kind(resolve(latest[m.day], service=of.service, site=a.site, day=m.day))
+        ]
+        if not appts or still:
+            stats.not_covered += 1
+            continue
+        if m.phone in suppressed:
+            stats.opted_out += 1
+            continue
+        body = render_sms(
+            options,
+            catalog,
+            kind="correction",
+            lang=m.lang,
+            day=m.day,
+            starts=[a.start for a in appts],
+            services=[a.service for a in appts],
+            sites=[a.site for a in appts],
+            tz=now.tzinfo or UTC,
+        )
+        stats.recipients += 1
+        stats.by_lang[m.lang] += 1
+        stats.by_kind["correction"] += 1
+        stats.samples.setdefault(m.lang, _sample(body))
+        rows.append(NewMessage(m.phone, m.day, m.lang, body, m.appointments, m.first_start))
+    if not rows:
+        return None, stats
+    await uow.ledger.lock()
+    no = await uow.jobs.next_no()
+    job = replace(
+        of,
+        no=no,
+        kind="correction",
+        state="draft",
+        room=actor.room,
+        lang=lang,
+        created_by=actor.id,
+        creator_key=creator_key,
+        created_at=now,
+        summary=stats.to_json(),
+        approved_by=None,
+        approved_at=None,
+        expires_at=None,
+        finished_at=None,
+        corrects=of.no,
+        progress_at=None,
+        progress_step=0,
+    )
+    await _record(uow, job, "job-drafted", actor, now)
+    await uow.jobs.add(job)
+    await uow.jobs.add_messages(no, rows)
+    return job, stats
+
+
+async def _record(
+    uow: UnitOfWork, job: Job, type: str, actor: Actor, at: datetime, **extra: Any
+) -> None:
+    """Job state changes are ledger entries (who, when); counts only, no personal data."""
+    await uow.ledger.lock()
+    await uow.ledger.append(
+        type=type,
+        actor=actor,
+        at=at,
+        payload={
+            "job": job.no,
+            "kind": job.kind,
+            "state": job.state,
+            "decisions": list(job.decisions),
+            "first_day": job.first_day.isoformat(),
+            "last_day": job.last_day.isoformat(),
+            "sites": list(job.sites),
+            **extra,
+        },
+        service=job.service,
+    )
+
+
+# --- life cycle -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobStateChanged:
+    """A domain event: a job was approved, paused, resumed, aborted or finished."""
+
+    job: Job
+    previous: str
+    actor: Actor | None
+    reason: str = ""
+
+
+class JobError(DomainError):
+    pass
+
+
+async def get_job(uow: UnitOfWork, no: int, lang: Lang) -> Job:
+    job: Job | None = await uow.jobs.get(no)
+    if job is None:
+        raise JobError(t(lang, "notify.no_such_job", no=no))
+    return job
+
+
+async def approve(
+    uow: UnitOfWork,
+    *,
+    job: Job,
+    actor: Actor,
+    approver_key: str,
+    options: NotifyOptions,
+    now: datetime,
+    lang: Lang,
+) -> Job:
+    if job.state != "draft":
+        raise JobError(t(lang, "notify.not_draft", no=job.no, state=state_name(job.state, lang)))
+    if approver_key == job.creator_key and not options.single_approver:
+        raise JobError(t(lang, "notify.self_approval", no=job.no))
+    if job.kind == "notify":
+        found = await uow.decisions.get_many(list(job.decisions))
+        gone = [n for n in job.decisions if n not in found or found[n].revoked_by is not None]
+        if gone:
+            raise JobError(
+                t(
+                    lang,
+                    "notify.decision_gone",
+                    no=job.no,
+                    decisions=", ".join(f"#{n}" for n in gone),
+                )
+            )
+    expires = now + options.expire_after
+    new = replace(job, state="running", approved_by=actor.id, approved_at=now, expires_at=expires)
+    await uow.jobs.update(
+        job.no, state="running", approved_by=actor.id, approved_at=now, expires_at=expires
+    )
+    await _record(uow, new, "job-approved", actor, now)
+    uow.events.append(JobStateChanged(new, job.state, actor))
+    return new
+
+
+ALLOWED_CHANGES: Mapping[str, tuple[str, ...]] = {
+    "paused": ("running",),
+    "running": ("paused",),
+    "aborted": ("draft", "running", "paused"),
+    "done": ("running",),
+}
+
+
+async def change_state(
+    uow: UnitOfWork,
+    *,
+    job: Job,
+    to: str,
+    actor: Actor | None,
+    now: datetime,
+    lang: Lang,
+    reason: str = "",
+) -> Job:
+    if job.state not in ALLOWED_CHANGES[to]:
+        raise JobError(
+            t(
+                lang,
+                "notify.bad_change",
+                no=job.no,
+                state=state_name(job.state, lang),
+                to=state_name(to, lang),
+            )
+        )
+    fields: dict[str, Any] = {"state": to}
+    if to in ("done", "aborted"):
+        fields["finished_at"] = now
+    if to == "aborted":
+        await uow.jobs.cancel_pending(job.no, at=now)
+    new = replace(job, **fields)
+    await uow.jobs.update(job.no, **fields)
+    if actor is not None:
+        await _record(uow, new, f"job-{to}", actor, now, reason=reason)
+    uow.events.append(JobStateChanged(new, job.state, actor, reason))
+    return new
+
+
+def state_name(state: str, lang: Lang) -> str:
+    return t(lang, f"job.state.{state}")
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    counts: Mapping[str, int]
+
+    @property
+    def open(self) -> int:
+        return sum(self.counts.get(s, 0) for s in OPEN_STATES)
+
+    @property
+    def handled(self) -> int:
+        return self.total - self.open
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else int(100 * self.handled / self.total)
+
+    def get(self, state: str) -> int:
+        return self.counts.get(state, 0)
+
+
+async def progress_of(uow: UnitOfWork, job_no: int) -> Progress:
+    counts: dict[str, int] = await uow.jobs.counts(job_no)
+    return Progress(sum(counts.values()), counts)
+
+
+def langs_sorted(by_lang: Mapping[str, int]) -> list[tuple[str, int]]:
+    return [(x, by_lang[x]) for x in LANGS if by_lang.get(x)]

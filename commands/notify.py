@@ -1,0 +1,286 @@
+"""/notify and /jobs: patient SMS jobs, from a dry run to a second approver to progress.
+
+Chat only ever sees counts: the list of patients to call is a local CLI export
+(``crisiscell notify report <job> --csv``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bot.decisions import resolve
+from bot.errors import UsageError
+from bot.i18n import fmt_period, join_list, t
+from bot.job_reports import counts_line, dry_run_reply, scope_line, status_reply
+from bot.model import ALL_SITES, BulletList, Paragraph, Reply, Status
+from bot.notify import (
+    CANCELLING,
+    approve,
+    change_state,
+    draft_correction,
+    draft_job,
+    get_job,
+    message_kind,
+    progress_of,
+    state_name,
+)
+from bot.router import Command, Context
+from bot.text import fold
+from commands.parsing import parse_filter, read_period
+
+ACTIONS = {
+    "approve": "approve",
+    "approuver": "approve",
+    "goedkeuren": "approve",
+    "genehmigen": "approve",
+    "status": "status",
+    "statut": "status",
+    "etat": "status",
+    "pause": "pause",
+    "pauzeren": "pause",
+    "pausieren": "pause",
+    "resume": "resume",
+    "reprendre": "resume",
+    "hervatten": "resume",
+    "fortsetzen": "resume",
+    "abort": "abort",
+    "annuler": "abort",
+    "afbreken": "abort",
+    "abbrechen": "abort",
+    "correct": "correct",
+    "rectifier": "correct",
+    "rechtzetten": "correct",
+    "korrigieren": "correct",
+}
+TARGET_STATE = {"pause": "paused", "resume": "running", "abort": "aborted"}
+
+
+async def notify(ctx: Context, args: str) -> list[Reply]:
+    word, _, rest = args.strip().partition(" ")
+    action = ACTIONS.get(fold(word))
+    if action is None:
+        return [await _draft(ctx, args)]
+    no_text = rest.strip().lstrip("#").removeprefix("n°").strip()
+    if not no_text.isdigit() or len(no_text) > 9:
+        raise UsageError(t(ctx.lang, "notify.need_no", action=action), show_usage=False)
+    no = int(no_text)
+    job = await get_job(ctx.uow, no, ctx.lang)
+    now = ctx.clock.now()
+    if action == "status":
+        return [status_reply(job, await progress_of(ctx.uow, no), ctx.lang, ctx.catalog)]
+    if action == "approve":
+        job = await approve(
+            ctx.uow,
+            job=job,
+            actor=ctx.actor,
+            approver_key=ctx.directory.person_key(ctx.actor.id),
+            options=ctx.notify,
+            now=now,
+            lang=ctx.lang,
+        )
+        p = await progress_of(ctx.uow, no)
+        return [
+            Reply(
+                kind="text",
+                lang=ctx.lang,
+                severity="success",
+                title=t(ctx.lang, "job.title", no=no),
+                blocks=(
+                    Paragraph(
+                        t(
+                            ctx.lang,
+                            "notify.approved",
+                            no=no,
+                            name=ctx.actor.name,
+                            recipients=p.total,
+                            gateway=ctx.notify.gateway,
+                        )
+                    ),
+                    Paragraph(scope_line(job, ctx.lang, ctx.catalog)),
+                ),
+                facts={"kind": "job-approved", "job": no, "state": job.state, "total": p.total},
+            )
+        ]
+    if action == "correct":
+        correction, stats = await draft_correction(
+            ctx.uow,
+            catalog=ctx.catalog,
+            options=ctx.notify,
+            actor=ctx.actor,
+            creator_key=ctx.directory.person_key(ctx.actor.id),
+            of=job,
+            now=now,
+            lang=ctx.lang,
+        )
+        return [
+            dry_run_reply(
+                correction,
+                stats,
+                [],
+                lang=ctx.lang,
+                catalog=ctx.catalog,
+                options=ctx.notify,
+                service=job.service,
+                sites=job.sites,
+                first=job.first_day,
+                last=job.last_day,
+                corrects=job.no,
+            )
+        ]
+    job = await change_state(
+        ctx.uow, job=job, to=TARGET_STATE[action], actor=ctx.actor, now=now, lang=ctx.lang
+    )
+    p = await progress_of(ctx.uow, no)
+    blocks = [
+        Paragraph(t(ctx.lang, "notify.changed", no=no, state=state_name(job.state, ctx.lang)))
+    ]
+    if action == "abort" and p.get("cancelled"):
+        blocks.append(Paragraph(t(ctx.lang, "notify.cancelled_rows", n=p.get("cancelled"))))
+    blocks.append(Paragraph(counts_line(p, ctx.lang)))
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            title=t(ctx.lang, "job.title", no=no),
+            blocks=tuple(blocks),
+            facts={"kind": "job-state", "job": no, "state": job.state},
+        )
+    ]
+
+
+async def _draft(ctx: Context, args: str) -> Reply:
+    f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
+    if len(f.services) != 1:
+        raise UsageError(t(ctx.lang, "notify.need_service"))
+    if not f.rest:
+        raise UsageError(t(ctx.lang, "notify.need_day"))
+    period = read_period(f.rest, ctx.today(), ctx.lang)
+    if period.last is None:
+        raise UsageError(t(ctx.lang, "notify.need_end"), show_usage=False)
+    service = f.services[0]
+    sites = list(f.sites) or [ALL_SITES]
+    scope = ctx.catalog.site_ids if ALL_SITES in sites else tuple(sites)
+    if not await _any_notifying(ctx, service, scope, period.first, period.last):
+        statuses = join_list(
+            [ctx.catalog.status_name(s, ctx.lang) for s in (*CANCELLING, Status.CASE_BY_CASE)],
+            ctx.lang,
+        )
+        raise UsageError(
+            t(
+                ctx.lang,
+                "notify.no_decision",
+                statuses=statuses,
+                service=ctx.catalog.service_name(service, ctx.lang),
+                sites=ctx.catalog.sites_label(sites, ctx.lang),
+                period=fmt_period(period.first, period.last, ctx.lang),
+            ),
+            show_usage=False,
+        )
+    job, stats, decisions = await draft_job(
+        ctx.uow,
+        catalog=ctx.catalog,
+        options=ctx.notify,
+        actor=ctx.actor,
+        creator_key=ctx.directory.person_key(ctx.actor.id),
+        service=service,
+        sites=sites,
+        first=period.first,
+        last=period.last,
+        now=ctx.clock.now(),
+        lang=ctx.lang,
+    )
+    return dry_run_reply(
+        job,
+        stats,
+        decisions,
+        lang=ctx.lang,
+        catalog=ctx.catalog,
+        options=ctx.notify,
+        service=service,
+        sites=sites,
+        first=period.first,
+        last=period.last,
+    )
+
+
+async def _any_notifying(
+    ctx: Context, service: str, sites: tuple[str, ...], first: date, last: date
+) -> bool:
+    day = first
+    while day <= last:
+        latest = await ctx.uow.decisions.latest_covering(day, services=[service])
+        for site in sites:
+            if message_kind(resolve(latest, service=service, site=site, day=day)):
+                return True
+        day += timedelta(days=1)
+    return False
+
+
+async def jobs(ctx: Context, args: str) -> list[Reply]:
+    recent = await ctx.uow.jobs.recent(limit=10)
+    if not recent:
+        return [
+            Reply(
+                kind="text",
+                lang=ctx.lang,
+                blocks=(Paragraph(t(ctx.lang, "jobs.none")),),
+                facts={"kind": "jobs", "jobs": []},
+            )
+        ]
+    lines = []
+    facts = []
+    for job in recent:
+        p = await progress_of(ctx.uow, job.no)
+        lines.append(
+            f"#{job.no} — {scope_line(job, ctx.lang, ctx.catalog)} — {counts_line(p, ctx.lang)}"
+        )
+        facts.append({"job": job.no, "kind": job.kind, "state": job.state, "total": p.total})
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            title=t(ctx.lang, "jobs.title"),
+            blocks=(BulletList(tuple(lines)),),
+            facts={"kind": "jobs", "jobs": facts},
+        )
+    ]
+
+
+COMMANDS = (
+    Command(
+        name="notify",
+        handler=notify,
+        aliases={"notifier": "fr", "prevenir": "fr", "verwittigen": "nl", "benachrichtigen": "de"},
+        usage={
+            "en": "/notify <service> [at <site>] <day or period> | /notify approve|status|pause|"
+            "resume|abort|correct <job>",
+            "fr": "/notifier <service> [à <site>] <jour ou période> | /notifier approuver|statut|"
+            "pause|reprendre|annuler|rectifier <n°>",
+            "nl": "/verwittigen <dienst> [in <locatie>] <dag of periode> | /verwittigen "
+            "goedkeuren|status|pauzeren|hervatten|afbreken|rechtzetten <nr>",
+        },
+        summary={
+            "en": "SMS to the patients of a cancelled service (dry run, then a second approver)",
+            "fr": "SMS aux patients d'un service annulé (simulation, puis un second approbateur)",
+            "nl": "sms naar de patiënten van een geannuleerde dienst (proef, dan een tweede "
+            "goedkeurder)",
+        },
+        examples=(
+            "/notify consultations monday",
+            "/notify radiology at arlon from monday to wednesday",
+            "/notify approve 3",
+        ),
+    ),
+    Command(
+        name="jobs",
+        handler=jobs,
+        aliases={"envois": "fr", "verzendingen": "nl", "auftraege": "de"},
+        usage={"en": "/jobs", "fr": "/envois", "nl": "/verzendingen"},
+        summary={
+            "en": "the latest SMS jobs with their counts",
+            "fr": "les derniers envois de SMS et leurs chiffres",
+            "nl": "de laatste sms-verzendingen met hun cijfers",
+        },
+        examples=("/jobs",),
+    ),
+)
