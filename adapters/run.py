@@ -12,9 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platformdirs import user_data_dir
-
-from adapters.runtime import Runtime, build_runtime
+from adapters.runtime import Runtime, build_runtime, data_dir
 from adapters.sms.service import build_sender, needs_web, web_listen
 from adapters.web import WebServer
 from bot.briefing import BriefingScheduler
@@ -27,10 +25,6 @@ if TYPE_CHECKING:
     from adapters.teams.adapter import TeamsAdapter
 
 log = logging.getLogger(__name__)
-
-
-def data_dir() -> Path:
-    return Path(user_data_dir("crisiscell", appauthor=False))
 
 
 def matrix_store(settings: Settings) -> Path:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
+
+from platformdirs import user_data_dir
 
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
@@ -34,6 +37,11 @@ class Runtime:
 
     async def close(self) -> None:
         await self.db.dispose()
+
+
+def data_dir() -> Path:
+    """Where the bot keeps its files (SQLite database, Matrix store, SMS log)."""
+    return Path(user_data_dir("crisiscell", appauthor=False))
 
 
 def database_url(settings: Settings, cli_url: str | None) -> str | None:

@@ -507,6 +507,50 @@ retention_days = 30
 # Default region for phone numbers written without a country code.
 region = "BE"
 
+[notify]
+# Patient SMS jobs (/notify). The hospital's name and the number patients may call:
+hospital = "CHR Example"
+hotline = "0800 00 000"
+# Two-person rule: the creator of a job cannot approve it, unless this is true.
+single_approver = false
+# log (default: each message is written to <data dir>/sms-log.jsonl, nothing is sent),
+# twilio or smpp. drill = true forces log and prefixes every message ("[EXERCICE] ").
+gateway = "log"
+drill = false
+rate_per_second = 10      # per sender; 0: no limit
+concurrency = 4
+max_attempts = 5          # transient refusals only; invalid numbers are never retried
+expire_after_hours = 12   # not sent by then (or by the appointment): expired, to phone
+progress_percent = 10     # progress in the job's room every 10 % ...
+progress_seconds = 60     # ... or every minute
+
+# Message templates per kind (cancelled, contact = case by case, correction) and language.
+# Placeholders: {hospital} {date} {time} {service} {site} {hotline}. A language left out
+# keeps the built-in text. Characters outside GSM-7 (like "ô") make every part 67
+# characters instead of 153: the dry run says which.
+[notify.templates.cancelled]
+# (one line per language; this short English one fits in a single GSM-7 SMS)
+en = "{hospital}: your appointment {date} {time} ({service}) is cancelled. Info: {hotline}"
+
+[notify.twilio]
+account_sid = "AC00000000000000000000000000000000"
+# auth token: in the CRISISCELL_TWILIO_TOKEN environment variable
+from_number = "HOSPITAL"          # or messaging_service_sid = "MG..."
+# The bot's web server as Twilio reaches it: delivery reports and STOP replies
+# (signatures are checked against this URL). The server listens on [web] listen.
+public_url = "https://crisiscell.hospital.example"
+
+[notify.smpp]
+host = "smsc.operator.example"
+port = 2775
+system_id = "hospital"
+# password: in the CRISISCELL_SMPP_PASSWORD environment variable
+source_addr = "HOSPITAL"
+
+[web]
+# The bot's web server (Teams endpoint, SMS callbacks). Default: teams.listen.
+# listen = "127.0.0.1:3978"
+
 [shell]
 # Who types in `crisiscell shell` unless --as says otherwise, and their roles.
 user = "@operator:local"

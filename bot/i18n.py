@@ -769,6 +769,13 @@ MESSAGES.update(
             "zusammengefasst (gleicher Patient, gleicher Tag): {merged} · nicht betroffen "
             "(offen oder ohne Entscheidung): {not_covered}.",
         ),
+        "notify.draft.already": _m(
+            "{n} patient(s) ont déjà reçu ce message lors d'un envoi précédent : pas de "
+            "second SMS.",
+            "{n} patient(s) already received this message in an earlier job: no second SMS.",
+            "{n} patiënt(en) kregen dit bericht al bij een eerdere verzending: geen tweede sms.",
+            "{n} Patient(en) haben diese Nachricht schon erhalten: keine zweite SMS.",
+        ),
         "notify.draft.sample": _m(
             "Exemple en {language} ({length} caractères, {segments} SMS, {encoding}) : {text}",
             "Sample in {language} ({length} characters, {segments} SMS, {encoding}): {text}",
@@ -876,11 +883,20 @@ MESSAGES.update(
             "Sie haben Nr. {no} entworfen: ein anderes Mitglied muss genehmigen.",
         ),
         "notify.decision_gone": _m(
-            "L'envoi n° {no} repose sur {decisions}, révoquée(s) depuis : refaites un brouillon.",
-            "Job #{no} rests on {decisions}, revoked since: draft it again.",
-            "Verzending nr. {no} steunt op {decisions}, intussen ingetrokken: maak een nieuw "
-            "concept.",
-            "Nr. {no} beruht auf {decisions}, inzwischen widerrufen: neu entwerfen.",
+            "Les décisions ont changé depuis le brouillon de l'envoi n° {no} (n'est plus en "
+            "vigueur : {decisions} ; nouvelle : {new}) : rien n'est envoyé. Abandonnez-le "
+            "(/notify abort {no}) et refaites un brouillon ; les patients déjà prévenus ne "
+            "le seront pas deux fois.",
+            "The decisions changed since job #{no} was drafted (no longer in force: "
+            "{decisions}; new: {new}): nothing is sent. Abort it (/notify abort {no}) and "
+            "draft again; patients already messaged will not be messaged twice.",
+            "De beslissingen zijn gewijzigd sinds het concept van verzending nr. {no} (niet "
+            "meer van kracht: {decisions}; nieuw: {new}): er wordt niets verstuurd. Breek ze "
+            "af (/notify abort {no}) en maak een nieuw concept; wie al een sms kreeg, krijgt "
+            "er geen tweede.",
+            "Die Entscheidungen haben sich seit dem Entwurf Nr. {no} geändert (nicht mehr in "
+            "Kraft: {decisions}; neu: {new}): nichts wird gesendet. Abbrechen (/notify abort "
+            "{no}) und neu entwerfen; bereits Benachrichtigte erhalten keine zweite SMS.",
         ),
         "notify.bad_change": _m(
             "L'envoi n° {no} est {state} : il ne peut pas passer à « {to} ».",

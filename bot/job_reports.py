@@ -141,6 +141,8 @@ def dry_run_reply(
                 )
             )
         )
+    if stats.already:
+        blocks.append(Paragraph(t(lang, "notify.draft.already", n=stats.already)))
     if job is not None:
         blocks.append(
             BulletList(

@@ -152,6 +152,7 @@ class Job:
 class NewMessage:
     phone: str
     day: date
+    kind: str  # cancelled | contact | correction
     lang: Lang
     body: str
     appointments: tuple[str, ...]
@@ -168,6 +169,7 @@ class QueuedSms:
     state: str
     attempts: int
     day: date
+    kind: str
     lang: Lang
     appointments: tuple[str, ...]
     first_start: datetime
@@ -195,6 +197,11 @@ class JobRepository(Protocol):
 
     async def add_messages(self, job_no: int, rows: Sequence[NewMessage]) -> None: ...
 
+    async def already_messaged(
+        self, *, service: str, first: date, last: date
+    ) -> set[tuple[str, date, str]]:
+        """(phone, day, kind) that earlier SMS jobs of ``service`` may have messaged."""
+
     async def counts(self, no: int) -> dict[str, int]:
         """Messages of the job by state."""
 
@@ -212,6 +219,11 @@ class JobRepository(Protocol):
         next_attempt_at: datetime | None = None,
     ) -> int:
         """Move messages to state ``to`` -- only from the states FORWARD allows; how many."""
+
+    async def submitted_many(
+        self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime
+    ) -> None:
+        """(message id, provider id) pairs the gateway accepted: sending -> submitted."""
 
     async def cancel_pending(self, no: int, *, at: datetime) -> int: ...
 
@@ -252,6 +264,8 @@ class DraftStats:
     opted_out: int = 0
     merged: int = 0  # appointments folded into another's message (same patient, same day)
     not_covered: int = 0  # status open/reduced or no decision: no message
+    already: int = 0  # the same message went out in an earlier job: not sent twice
+    in_force: dict[str, int | None] = field(default_factory=dict)  # see in_force()
     samples: dict[str, dict[str, Any]] = field(default_factory=dict)  # lang -> sample
 
     def to_json(self) -> dict[str, Any]:
@@ -264,6 +278,8 @@ class DraftStats:
             "opted_out": self.opted_out,
             "merged": self.merged,
             "not_covered": self.not_covered,
+            "already": self.already,
+            "in_force": self.in_force,
             "samples": self.samples,
         }
 
@@ -276,6 +292,25 @@ def message_kind(decision: Decision | None) -> str | None:
     if decision.status == Status.CASE_BY_CASE:
         return "contact"
     return None
+
+
+async def in_force(
+    uow: UnitOfWork, *, service: str, sites: Sequence[str], first: date, last: date
+) -> dict[str, int | None]:
+    """For each "day|site" of the scope, the decision that would send a message (or None).
+
+    Stored with a draft and compared at approval and resumption: a job is sent only on the
+    decisions its dry run showed.
+    """
+    out: dict[str, int | None] = {}
+    day = first
+    while day <= last:
+        latest = await uow.decisions.latest_covering(day, services=[service])
+        for site in sites:
+            d = resolve(latest, service=service, site=site, day=day)
+            out[f"{day.isoformat()}|{site}"] = d.no if message_kind(d) and d else None
+        day += timedelta(days=1)
+    return out
 
 
 def render_sms(
@@ -334,6 +369,7 @@ async def draft_job(
         raise DomainError(t(lang, "notify.too_long", days=MAX_DAYS))
     scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
     stats = DraftStats()
+    stats.in_force = await in_force(uow, service=service, sites=scope, first=first, last=last)
     latest: dict[date, list[Decision]] = {}
     day = first
     while day <= last:
@@ -357,10 +393,14 @@ async def draft_job(
             continue
         groups[(a.phone, a.day, kind)].append(a)
     suppressed = await uow.suppressions.among(sorted({k[0] for k in groups}))
+    earlier = await uow.jobs.already_messaged(service=service, first=first, last=last)
     rows: list[NewMessage] = []
     for (phone, day, kind), appts in sorted(groups.items()):
         if phone in suppressed:
             stats.opted_out += len(appts)
+            continue
+        if (phone, day, kind) in earlier:
+            stats.already += 1
             continue
         appts.sort(key=lambda a: a.start)
         msg_lang = appts[0].language
@@ -382,7 +422,7 @@ async def draft_job(
         if msg_lang not in stats.samples:
             stats.samples[msg_lang] = _sample(body)
         rows.append(
-            NewMessage(phone, day, msg_lang, body, tuple(a.id for a in appts), appts[0].start)
+            NewMessage(phone, day, kind, msg_lang, body, tuple(a.id for a in appts), appts[0].start)
         )
     decisions = [used[n] for n in sorted(used)]
     if not rows:
@@ -461,7 +501,9 @@ async def draft_correction(
         stats.by_lang[m.lang] += 1
         stats.by_kind["correction"] += 1
         stats.samples.setdefault(m.lang, _sample(body))
-        rows.append(NewMessage(m.phone, m.day, m.lang, body, m.appointments, m.first_start))
+        rows.append(
+            NewMessage(m.phone, m.day, "correction", m.lang, body, m.appointments, m.first_start)
+        )
     if not rows:
         return None, stats
     await uow.ledger.lock()
@@ -552,18 +594,7 @@ async def approve(
         raise JobError(t(lang, "notify.not_draft", no=job.no, state=state_name(job.state, lang)))
     if approver_key == job.creator_key and not options.single_approver:
         raise JobError(t(lang, "notify.self_approval", no=job.no))
-    if job.kind == "notify":
-        found = await uow.decisions.get_many(list(job.decisions))
-        gone = [n for n in job.decisions if n not in found or found[n].revoked_by is not None]
-        if gone:
-            raise JobError(
-                t(
-                    lang,
-                    "notify.decision_gone",
-                    no=job.no,
-                    decisions=", ".join(f"#{n}" for n in gone),
-                )
-            )
+    await check_decisions(uow, job, lang)
     expires = now + options.expire_after
     new = replace(job, state="running", approved_by=actor.id, approved_at=now, expires_at=expires)
     await uow.jobs.update(
@@ -572,6 +603,28 @@ async def approve(
     await _record(uow, new, "job-approved", actor, now)
     uow.events.append(JobStateChanged(new, job.state, actor))
     return new
+
+
+async def check_decisions(uow: UnitOfWork, job: Job, lang: Lang) -> None:
+    """Refuse to send when the decisions in force differ from the dry run's."""
+    if job.kind != "notify":
+        return
+    before = job.summary.get("in_force") or {}
+    now = await in_force(
+        uow, service=job.service, sites=job.sites, first=job.first_day, last=job.last_day
+    )
+    changed = sorted({n for k, n in before.items() if now.get(k) != n and n is not None})
+    added = sorted({n for k, n in now.items() if before.get(k) != n and n is not None})
+    if changed or added:
+        raise JobError(
+            t(
+                lang,
+                "notify.decision_gone",
+                no=job.no,
+                decisions=", ".join(f"#{n}" for n in changed) or "—",
+                new=", ".join(f"#{n}" for n in added) or "—",
+            )
+        )
 
 
 ALLOWED_CHANGES: Mapping[str, tuple[str, ...]] = {
@@ -602,6 +655,8 @@ async def change_state(
                 to=state_name(to, lang),
             )
         )
+    if to == "running" and actor is not None:
+        await check_decisions(uow, job, lang)
     fields: dict[str, Any] = {"state": to}
     if to in ("done", "aborted"):
         fields["finished_at"] = now

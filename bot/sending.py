@@ -246,6 +246,8 @@ class SmsSender:
             return
         now = self.clock.now()
         async with self.uow_factory() as uow:
+            accepted = [(o.msg.id, o.provider_id or "") for o in outcomes if o.result == "accepted"]
+            await uow.jobs.submitted_many(accepted, provider=self.gateway.name, at=now)
             for o in outcomes:
                 await self._apply(uow, o, now)
             await uow.commit()
@@ -254,15 +256,7 @@ class SmsSender:
 
     async def _apply(self, uow: UnitOfWork, o: _Outcome, now: datetime) -> None:
         jobs, m = uow.jobs, o.msg
-        if o.result == "accepted":
-            await jobs.move(
-                [m.id],
-                to="submitted",
-                at=now,
-                provider=self.gateway.name,
-                provider_id=o.provider_id,
-            )
-        elif o.result == "error" and o.error is not None:
+        if o.result == "error" and o.error is not None:
             e = o.error
             if e.kind == "transient" and m.attempts < self.options.max_attempts:
                 delay = min(self.options.max_backoff, 2.0**m.attempts)
@@ -279,7 +273,8 @@ class SmsSender:
                     await uow.suppressions.add(
                         m.phone, source=f"{self.gateway.name}-opt-out", at=now
                     )
-        # "unknown": left in sending, for reconciliation once the provider has settled
+        # "accepted": recorded in one statement by _record; "unknown": left in sending,
+        # for reconciliation once the provider has settled
 
     async def reconcile(self, *, everything: bool) -> int:
         """Rows left in ``sending``: ask the gateway; unknown -> ``uncertain``. How many."""

@@ -6,9 +6,6 @@ Chat only ever sees counts: the list of patients to call is a local CLI export
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
-from bot.decisions import resolve
 from bot.errors import UsageError
 from bot.i18n import fmt_period, join_list, t
 from bot.job_reports import counts_line, dry_run_reply, scope_line, status_reply
@@ -20,7 +17,7 @@ from bot.notify import (
     draft_correction,
     draft_job,
     get_job,
-    message_kind,
+    in_force,
     progress_of,
     state_name,
 )
@@ -160,7 +157,10 @@ async def _draft(ctx: Context, args: str) -> Reply:
     service = f.services[0]
     sites = list(f.sites) or [ALL_SITES]
     scope = ctx.catalog.site_ids if ALL_SITES in sites else tuple(sites)
-    if not await _any_notifying(ctx, service, scope, period.first, period.last):
+    decisions_now = await in_force(
+        ctx.uow, service=service, sites=scope, first=period.first, last=period.last
+    )
+    if not any(decisions_now.values()):
         statuses = join_list(
             [ctx.catalog.status_name(s, ctx.lang) for s in (*CANCELLING, Status.CASE_BY_CASE)],
             ctx.lang,
@@ -201,19 +201,6 @@ async def _draft(ctx: Context, args: str) -> Reply:
         first=period.first,
         last=period.last,
     )
-
-
-async def _any_notifying(
-    ctx: Context, service: str, sites: tuple[str, ...], first: date, last: date
-) -> bool:
-    day = first
-    while day <= last:
-        latest = await ctx.uow.decisions.latest_covering(day, services=[service])
-        for site in sites:
-            if message_kind(resolve(latest, service=service, site=site, day=day)):
-                return True
-        day += timedelta(days=1)
-    return False
 
 
 async def jobs(ctx: Context, args: str) -> list[Reply]:

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, func, insert, or_, select, update
 
 from bot.model import RoomRef, as_lang
-from bot.notify import FORWARD, Job, NewMessage, QueuedSms
+from bot.notify import FORWARD, MESSAGED, Job, NewMessage, QueuedSms
 from storage import tables as T
 from storage.repos import _Repo
 
@@ -55,6 +55,7 @@ def _sms(r: Row[Any]) -> QueuedSms:
         state=r.state,
         attempts=r.attempts,
         day=r.day,
+        kind=r.kind,
         lang=as_lang(r.lang) or "en",
         appointments=tuple(json.loads(r.appointments)),
         first_start=r.first_start,
@@ -133,6 +134,7 @@ class SqlJobs(_Repo):
                 "key": f"job-{job_no}-msg-{n}",
                 "phone": m.phone,
                 "day": m.day,
+                "kind": m.kind,
                 "lang": m.lang,
                 "body": m.body,
                 "appointments": json.dumps(list(m.appointments)),
@@ -145,6 +147,22 @@ class SqlJobs(_Repo):
         ]
         for i in range(0, len(values), 5000):
             await self.conn.execute(insert(T.sms), values[i : i + 5000])
+
+    async def already_messaged(
+        self, *, service: str, first: date, last: date
+    ) -> set[tuple[str, date, str]]:
+        s, j = T.sms.c, T.jobs.c
+        rows = await self.conn.execute(
+            select(s.phone, s.day, s.kind)
+            .join(T.jobs, j.no == s.job_no)
+            .where(
+                j.service == service,
+                j.kind == "notify",
+                s.day.between(first, last),
+                s.state.in_(list(MESSAGED)),
+            )
+        )
+        return {(r.phone, r.day, r.kind) for r in rows}
 
     async def counts(self, no: int) -> dict[str, int]:
         s = T.sms.c
@@ -190,6 +208,26 @@ class SqlJobs(_Repo):
             .values(**values)
         )
         return int(done.rowcount or 0)
+
+    async def submitted_many(
+        self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime
+    ) -> None:
+        if not items:
+            return
+        s = T.sms.c
+        assert FORWARD["submitted"] == ("sending",)
+        # one executemany: a batch of gateway acceptances in a single round trip
+        await self.conn.execute(
+            update(T.sms)
+            .where(s.id == bindparam("m_id"), s.state == "sending")
+            .values(
+                state="submitted",
+                submitted_at=at,
+                provider=provider,
+                provider_id=bindparam("m_provider_id"),
+            ),
+            [{"m_id": i, "m_provider_id": pid} for i, pid in items],
+        )
 
     async def cancel_pending(self, no: int, *, at: datetime) -> int:
         done = await self.conn.execute(

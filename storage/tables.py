@@ -236,6 +236,7 @@ sms = Table(
     Column("key", String(64), nullable=False, unique=True),
     Column("phone", String(32), nullable=False),  # E.164; personal data
     Column("day", Date, nullable=False),
+    Column("kind", String(16), nullable=False),  # cancelled | contact | correction
     Column("lang", String(8), nullable=False),
     Column("body", Text, nullable=False),
     Column("appointments", Text, nullable=False),  # JSON list of appointment ids
@@ -255,6 +256,7 @@ sms = Table(
     Index("ix_sms_state_next_attempt_at", "state", "next_attempt_at"),
     Index("ix_sms_provider_id", "provider_id"),
     Index("ix_sms_job_no_phone_day", "job_no", "phone", "day", unique=True),
+    Index("ix_sms_phone_day", "phone", "day"),
 )
 
 suppressions = Table(

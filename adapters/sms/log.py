@@ -33,7 +33,6 @@ class LogGateway:
         await asyncio.to_thread(self._load)
 
     def _load(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         if not self.path.exists():
             return
         with self.path.open(encoding="utf-8") as f:
@@ -62,6 +61,7 @@ class LogGateway:
                 },
                 ensure_ascii=False,
             )
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as f:
                 f.write(line + "\n")
             self._keys[msg.key] = ident

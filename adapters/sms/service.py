@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from adapters.runtime import Runtime, build_runtime, send_options
 from adapters.sms import build_gateway
 from adapters.web import WebServer
+from bot.clock import Clock
 from bot.config import Settings
 from bot.decisions import resolve
 from bot.model import Decision
@@ -32,17 +33,32 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def build_sender(runtime: Runtime, data_dir: Path, web: WebServer | None) -> SmsSender:
-    """The configured gateway and a sender over it; Twilio's callbacks mount on ``web``."""
+def build_sender(
+    runtime: Runtime,
+    data_dir: Path,
+    web: WebServer | None,
+    *,
+    clock: Clock | None = None,
+    force_log: bool = False,
+) -> SmsSender:
+    """The configured gateway and a sender over it; Twilio's callbacks mount on ``web``.
+
+    ``clock``: the time that decides expiry (a drill's); ``force_log``: send nothing.
+    """
     settings = runtime.settings
+    if force_log:
+        settings = settings.model_copy(
+            update={"notify": settings.notify.model_copy(update={"gateway": "log"})}
+        )
     gateway = build_gateway(settings, data_dir)
     install = getattr(gateway, "install", None)
     if web is not None and install is not None:
         install(web.app)
-    receipts = ReceiptHandler(runtime.db.uow, runtime.wall_clock)
+    clock = clock or runtime.wall_clock
+    receipts = ReceiptHandler(runtime.db.uow, clock)
     sender = SmsSender(
         runtime.db.uow,
-        runtime.wall_clock,
+        clock,
         gateway,
         catalog=runtime.catalog,
         notify=runtime.dispatcher.notify,

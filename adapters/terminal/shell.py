@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from adapters.runtime import Runtime
+from adapters.runtime import Runtime, data_dir
+from adapters.sms.service import build_sender
 from adapters.terminal.render import render_text
 from bot.briefing import BriefingScheduler
 from bot.clock import DrillClock
@@ -200,7 +201,17 @@ async def run_shell(
     shell = Shell(runtime, user=user, jsonl=jsonl)
     await shell.start()
     interactive = stdin.isatty() and not jsonl
-    runtime.dispatcher.on_commit = shell.sender.wake
+    # SMS jobs approved here are sent from here; a drill (--now) never texts anyone: it
+    # writes to the log gateway's file whatever the config says.
+    drill = isinstance(runtime.clock, DrillClock)
+    sms = build_sender(runtime, data_dir(), None, clock=runtime.clock, force_log=drill)
+    sms.on_outbox = shell.sender.wake
+
+    def wake_all() -> None:
+        shell.sender.wake()
+        sms.wake()
+
+    runtime.dispatcher.on_commit = wake_all
     briefings = BriefingScheduler(
         runtime.db.uow,
         runtime.clock,
@@ -210,6 +221,7 @@ async def run_shell(
     )
     sender_task = asyncio.create_task(shell.sender.run(), name="outbox-sender")
     briefing_task = asyncio.create_task(briefings.run(), name="briefings")
+    sms_task = asyncio.create_task(sms.run(), name="sms-sender")
     save_history = _setup_readline(history) if (interactive and history) else (lambda: None)
     try:
         if interactive:
@@ -232,7 +244,7 @@ async def run_shell(
                 break
     finally:
         save_history()
-        for task in (sender_task, briefing_task):
+        for task in (sender_task, briefing_task, sms_task):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -358,3 +358,65 @@ async def test_two_senders_on_postgresql_never_send_twice(pg_url: str) -> None:
     finally:
         await second.dispose()
         await h.close()
+
+
+async def test_smpp_job_receipts_stop_and_uncertain(sqlite_url: str) -> None:
+    """A job sent over SMPP (smpplib in a worker thread) to the smpp34 simulator: receipts
+    mark messages delivered or failed; a message whose answer was lost cannot be asked
+    about over SMPP, so it is left uncertain (to phone), never sent twice."""
+    from adapters.sms.smpp import SmppGateway
+    from bot.config import SmppSettings
+    from bot.sending import ReceiptHandler, SendOptions, SmsSender
+    from tests.bot.test_notify import appt, seed
+    from tests.fakes.smpp import SmppSimulator
+
+    start = datetime.fromisoformat("2022-05-15T07:00:00+02:00")
+    h = await Harness.start(sqlite_url, now=start)
+    numbers = [phone(700 + i) for i in range(8)]
+    try:
+        await seed(h, [appt(f"S{i}", n, lang="nl") for i, n in enumerate(numbers)])
+        await h.say("/decide consultations cancelled monday")
+        await h.say("/notify consultations monday")
+        await h.say("/notify approve 1", user=MARTIN)
+        async with SmppSimulator() as sim:
+            sim.undeliverable.add(numbers[1])
+            sim.drop_after_accept.add(numbers[2])
+            settings = SmppSettings(
+                port=sim.port, system_id=sim.system_id, source_addr="HOSPITAL", timeout_seconds=5
+            )
+            gateway = SmppGateway(settings, sim.password)
+            receipts = ReceiptHandler(h.runtime.db.uow, h.clock)
+            sender = SmsSender(
+                h.runtime.db.uow,
+                h.clock,
+                gateway,
+                catalog=h.runtime.catalog,
+                notify=h.runtime.dispatcher.notify,
+                options=SendOptions(rate_per_second=0, batch=4, concurrency=1),
+                worker="smpp-test",
+                receipts=receipts,
+            )
+            await gateway.start(receipts)
+            try:
+                await sender.run_until_idle()
+                await gateway.wait_bound()  # the dropped connection is re-established
+                h.clock.advance(60)  # refusals while it was down are retried after a backoff
+                await sender.run_until_idle()
+                await sim.receipts_done()
+                assert await sender.reconcile(everything=True) == 1
+                await sim.send_mo(numbers[3], "STOP")
+            finally:
+                await gateway.close()
+        # the dropped one got its first part (a fragment) and nothing more: uncertain
+        dropped = numbers[2]
+        assert [p.destination for p in sim.parts].count(dropped) == 1
+        assert {sim.count_to(n) for n in numbers if n != dropped} == {1}
+        assert "geannuleerd" in sim.messages_to(numbers[0])[0].text
+        counts = await job_counts(h.runtime.db)
+        assert counts == {"delivered": 6, "failed": 1, "uncertain": 1}
+        async with h.runtime.db.uow() as uow:
+            assert await uow.suppressions.among([numbers[3]]) == {numbers[3]}
+        status = await h.facts("/notify status 1")
+        assert status["state"] == "done" and status["to_call"] == 2
+    finally:
+        await h.close()

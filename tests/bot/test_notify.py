@@ -368,6 +368,37 @@ async def test_revoked_decision_pauses_and_offers_a_correction(h: Harness) -> No
     assert corrected == {m.to for m in gw.accepted[:2]}
 
 
+async def test_decisions_changed_since_the_draft_block_approval(h: Harness) -> None:
+    await draft(h)
+    await h.say("/decide consultations open monday at arlon")
+    text = await h.text("/notify approve 1", user=MARTIN)
+    assert "changed since job #1 was drafted (no longer in force: #1" in text
+    assert (await h.facts("/notify status 1"))["state"] == "draft"
+
+
+async def test_a_new_job_never_messages_a_patient_twice(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    gw = FakeGateway()
+    s = sender(h, gw, batch=1)
+    await s.step()  # one patient messaged, then the job is stopped
+    await h.say("/notify abort 1")
+    facts = await h.facts("/notify consultations monday")
+    assert facts["job"] == 2 and facts["recipients"] == 2 and facts["already"] == 1
+    await h.say("/notify approve 2", user=MARTIN)
+    await s.run_until_idle()
+    assert set(gw.per_number().values()) == {1} and len(gw.accepted) == 3
+
+
+async def test_resume_after_a_revocation_is_refused(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    await h.say("/revoke 1 : error")
+    assert (await h.facts("/notify status 1"))["state"] == "paused"
+    assert "changed since job #1" in await h.text("/notify resume 1")
+    assert (await h.facts("/notify status 1"))["state"] == "paused"
+
+
 async def test_reopening_decision_offers_a_correction(h: Harness) -> None:
     await draft(h)
     await h.say("/notify approve 1", user=MARTIN)
@@ -398,3 +429,14 @@ async def test_drill_marks_every_message(sqlite_url: str) -> None:
         assert "no SMS leaves" in render_text_of(drafts[0])
     finally:
         await h.close()
+
+
+async def test_stop_reply_is_honoured_by_the_next_job(h: Harness) -> None:
+    handler = ReceiptHandler(h.runtime.db.uow, h.clock)
+    await handler.opt_out(phone(2), source="twilio-stop")
+    await handler.opt_out(phone(2), source="twilio-stop")  # twice: still one entry
+    facts = await draft(h)
+    assert facts["opted_out"] == 2 and facts["recipients"] == 2
+    async with h.runtime.db.uow() as uow:
+        numbers = {m.phone for m in await uow.jobs.messages(1)}
+    assert phone(2) not in numbers

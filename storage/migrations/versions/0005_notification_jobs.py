@@ -59,6 +59,7 @@ def upgrade() -> None:
         sa.Column("key", sa.String(length=64), nullable=False),
         sa.Column("phone", sa.String(length=32), nullable=False),
         sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
         sa.Column("lang", sa.String(length=8), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
         sa.Column("appointments", sa.Text(), nullable=False),
@@ -79,6 +80,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("sms", schema=None) as batch_op:
         batch_op.create_index("ix_sms_job_no_phone_day", ["job_no", "phone", "day"], unique=True)
+        batch_op.create_index("ix_sms_phone_day", ["phone", "day"], unique=False)
         batch_op.create_index("ix_sms_job_no_state", ["job_no", "state"], unique=False)
         batch_op.create_index("ix_sms_provider_id", ["provider_id"], unique=False)
         batch_op.create_index(
@@ -89,6 +91,7 @@ def upgrade() -> None:
 def downgrade() -> None:
 
     with op.batch_alter_table("sms", schema=None) as batch_op:
+        batch_op.drop_index("ix_sms_phone_day")
         batch_op.drop_index("ix_sms_state_next_attempt_at")
         batch_op.drop_index("ix_sms_provider_id")
         batch_op.drop_index("ix_sms_job_no_state")
