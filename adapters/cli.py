@@ -15,6 +15,7 @@ from pathlib import Path
 from platformdirs import user_data_dir
 
 from adapters.matrix.errors import MatrixError
+from bot.appointments import redact_phones
 from bot.clock import Clock, DrillClock
 from bot.config import EXAMPLE_CONFIG, ConfigError, Settings, load_settings
 from bot.ledger import verify
@@ -322,12 +323,21 @@ async def _notify(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+class RedactingFormatter(logging.Formatter):
+    """Every log line, traceback included, with phone-like numbers masked: a library's
+    error text (a database constraint's DETAIL, a provider's message) may quote one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact_phones(super().format(record))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[handler],
     )
     try:
         if args.cmd == "config":

@@ -73,8 +73,9 @@ def send_options(settings: Settings, dialect: str) -> SendOptions:
         concurrency=n.concurrency,
         max_attempts=n.max_attempts,
         stale_after=timedelta(seconds=n.stale_after_seconds),
-        # on SQLite there is one sender: what it left in "sending" is its own
-        reconcile_all_at_start=dialect == "sqlite",
+        lookup_grace=timedelta(seconds=n.lookup_grace_seconds),
+        # SQLite: one sender at a time, under a lease
+        exclusive=dialect == "sqlite",
     )
 
 
@@ -92,7 +93,7 @@ async def build_runtime(
     directory = settings.build_directory()
     bus = EventBus()
     Alerts(catalog, clock.tz, settings.bot.language).install(bus)
-    JobWatch(catalog, settings.bot.language).install(bus)
+    JobWatch(catalog, settings.bot.language, clock).install(bus)
     dispatcher = Dispatcher(
         uow_factory=db.uow,
         clock=clock,

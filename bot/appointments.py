@@ -89,6 +89,15 @@ def _norm(label: str) -> str:
 _PHONE_LIKE = re.compile(r"\d[\d\s./()-]{5,}")
 
 
+_PHONE_IN_TEXT = re.compile(r"(?<![\w+])(?:\+|00|0)[1-9](?:[\s./-]?\d){7,13}(?!\d)")
+
+
+def redact_phones(text: str) -> str:
+    """``text`` with anything written like a phone number (+32..., 0032..., 0470 ...) masked:
+    the last line of defence for log lines and error messages."""
+    return _PHONE_IN_TEXT.sub("[number]", text)
+
+
 def shown(value: str) -> str:
     """A cell value safe to print: anything that may be a phone number is withheld."""
     return (

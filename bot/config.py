@@ -234,7 +234,9 @@ class NotifySection(_Model):
     drill: bool = False
     rate_per_second: float = Field(default=10.0, ge=0)  # 0: no limit
     concurrency: int = Field(default=4, ge=1, le=200)
-    max_attempts: int = Field(default=5, ge=1, le=50)  # transient errors only
+    # Transient refusals are retried with backoff until the message expires (0), or at most
+    # this many times; invalid numbers and opt-outs are never retried.
+    max_attempts: int = Field(default=0, ge=0, le=1000)
     # A message not handed to the gateway within this time after approval expires
     # (and never after the appointment it is about).
     expire_after_hours: float = Field(default=12.0, gt=0)
@@ -243,7 +245,10 @@ class NotifySection(_Model):
     progress_seconds: int = Field(default=60, ge=5)
     # Rows left in "sending" by a sender that stopped are reconciled after this long
     # (several senders on PostgreSQL); a lone sender reconciles its own at start.
-    stale_after_seconds: int = Field(default=120, ge=10)
+    stale_after_seconds: int = Field(default=120, ge=2)
+    # After a crash, "the provider has no such message" is believed only for a message
+    # claimed at least this long ago (then it is sent; before, it is asked again later).
+    lookup_grace_seconds: int = Field(default=30, ge=0)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     smpp: SmppSettings = Field(default_factory=SmppSettings)
 
@@ -519,7 +524,7 @@ gateway = "log"
 drill = false
 rate_per_second = 10      # per sender; 0: no limit
 concurrency = 4
-max_attempts = 5          # transient refusals only; invalid numbers are never retried
+max_attempts = 0          # transient refusals: 0 = retry until the message expires
 expire_after_hours = 12   # not sent by then (or by the appointment): expired, to phone
 progress_percent = 10     # progress in the job's room every 10 % ...
 progress_seconds = 60     # ... or every minute

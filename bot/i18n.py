@@ -846,6 +846,42 @@ MESSAGES.update(
             '"tot nader order" lopen.',
             'Geben Sie einen letzten Tag an: eine Benachrichtigung gilt nicht "bis auf Weiteres".',
         ),
+        "notify.correct_correction": _m(
+            "L'envoi n° {no} est lui-même un rectificatif : rectifiez l'envoi d'origine.",
+            "Job #{no} is itself a correction: correct the original job.",
+            "Verzending nr. {no} is zelf een rechtzetting: zet de oorspronkelijke recht.",
+            "Nr. {no} ist selbst eine Korrektur: korrigieren Sie den ursprünglichen Auftrag.",
+        ),
+        "notify.log_gateway": _m(
+            "ATTENTION : aucun SMS ne partira. La passerelle est « log » (les messages sont "
+            "écrits dans un fichier) : configurez [notify] gateway (twilio ou smpp).",
+            'CAREFUL: no SMS will leave. The gateway is "log" (messages are written to a '
+            "file): configure [notify] gateway (twilio or smpp).",
+            'OPGELET: er vertrekt geen sms. De gateway is "log" (berichten worden naar een '
+            "bestand geschreven): stel [notify] gateway in (twilio of smpp).",
+            'ACHTUNG: keine SMS geht hinaus. Das Gateway ist "log" (Nachrichten gehen in '
+            "eine Datei): [notify] gateway einstellen (twilio oder smpp).",
+        ),
+        "notify.no_hotline": _m(
+            "Aucun numéro d'information n'est configuré ([notify] hotline) : le message "
+            "se termine par « Infos : » sans numéro.",
+            "No information number is configured ([notify] hotline): the message ends with "
+            '"Info:" and no number.',
+            "Er is geen infonummer ingesteld ([notify] hotline): het bericht eindigt op "
+            '"Info:" zonder nummer.',
+            "Keine Info-Nummer eingestellt ([notify] hotline): die Nachricht endet mit "
+            '"Infos:" ohne Nummer.',
+        ),
+        "notify.overlap": _m(
+            "D'autres envois couvrent ces jours ({jobs}) : chaque patient ne reçoit quand même "
+            "qu'un SMS par jour et par type de message.",
+            "Other jobs cover these days ({jobs}): each patient still gets one SMS per day "
+            "and kind of message.",
+            "Andere verzendingen dekken deze dagen ({jobs}): elke patiënt krijgt toch maar één "
+            "sms per dag en soort bericht.",
+            "Andere Aufträge betreffen diese Tage ({jobs}): jeder Patient erhält trotzdem nur "
+            "eine SMS pro Tag und Art.",
+        ),
         "notify.need_day": _m(
             "Pour quel(s) jour(s) ? Par ex. /notify consultations lundi",
             "For which day(s)? E.g. /notify consultations monday",
@@ -883,20 +919,27 @@ MESSAGES.update(
             "Sie haben Nr. {no} entworfen: ein anderes Mitglied muss genehmigen.",
         ),
         "notify.decision_gone": _m(
-            "Les décisions ont changé depuis le brouillon de l'envoi n° {no} (n'est plus en "
-            "vigueur : {decisions} ; nouvelle : {new}) : rien n'est envoyé. Abandonnez-le "
-            "(/notify abort {no}) et refaites un brouillon ; les patients déjà prévenus ne "
-            "le seront pas deux fois.",
-            "The decisions changed since job #{no} was drafted (no longer in force: "
-            "{decisions}; new: {new}): nothing is sent. Abort it (/notify abort {no}) and "
-            "draft again; patients already messaged will not be messaged twice.",
-            "De beslissingen zijn gewijzigd sinds het concept van verzending nr. {no} (niet "
-            "meer van kracht: {decisions}; nieuw: {new}): er wordt niets verstuurd. Breek ze "
-            "af (/notify abort {no}) en maak een nieuw concept; wie al een sms kreeg, krijgt "
-            "er geen tweede.",
-            "Die Entscheidungen haben sich seit dem Entwurf Nr. {no} geändert (nicht mehr in "
-            "Kraft: {decisions}; neu: {new}): nichts wird gesendet. Abbrechen (/notify abort "
-            "{no}) und neu entwerfen; bereits Benachrichtigte erhalten keine zweite SMS.",
+            "Les décisions ont changé depuis le brouillon de l'envoi n° {no} ({changes}) : "
+            "rien n'est envoyé. Abandonnez-le (/notify abort {no}) et refaites un brouillon : "
+            "il saute les patients qui ont déjà reçu le même message.",
+            "The decisions changed since job #{no} was drafted ({changes}): nothing is sent. "
+            "Abort it (/notify abort {no}) and draft again: a new draft skips the patients "
+            "who already got the same message.",
+            "De beslissingen zijn gewijzigd sinds het concept van verzending nr. {no} "
+            "({changes}): er wordt niets verstuurd. Breek ze af (/notify abort {no}) en maak "
+            "een nieuw concept: dat slaat wie hetzelfde bericht al kreeg over.",
+            "Die Entscheidungen haben sich seit dem Entwurf Nr. {no} geändert ({changes}): "
+            "nichts wird gesendet. Abbrechen (/notify abort {no}) und neu entwerfen: wer "
+            "dieselbe Nachricht schon hat, wird übersprungen.",
+        ),
+        "job.meaning.cancelled": _m("annulé", "cancelled", "geannuleerd", "abgesagt"),
+        "job.meaning.contact": _m(
+            "au cas par cas", "case by case", "geval per geval", "Einzelfall"
+        ),
+        "job.meaning.open": _m("ouvert", "open", "open", "offen"),
+        "job.meaning.reduced": _m("réduit", "reduced", "beperkt", "eingeschränkt"),
+        "job.meaning.none": _m(
+            "aucune décision", "no decision", "geen beslissing", "keine Entscheidung"
         ),
         "notify.bad_change": _m(
             "L'envoi n° {no} est {state} : il ne peut pas passer à « {to} ».",
@@ -994,14 +1037,15 @@ MESSAGES.update(
             "{period} (Nr. {no}).",
         ),
         "job.watch.paused": _m(
-            "L'envoi n° {no} est mis en pause : plus aucun SMS ne part. Reprise : "
-            "/notify resume {no} ; arrêt : /notify abort {no}.",
-            "Job #{no} is paused: no more SMS go out. Resume: /notify resume {no}; "
-            "stop: /notify abort {no}.",
-            "Verzending nr. {no} is gepauzeerd: er vertrekken geen sms'en meer. Hervatten: "
-            "/notify resume {no}; stoppen: /notify abort {no}.",
-            "Nr. {no} ist pausiert: keine SMS mehr. Fortsetzen: /notify resume {no}; "
-            "abbrechen: /notify abort {no}.",
+            "L'envoi n° {no} est mis en pause : plus aucun SMS ne part. Il ne repartira pas "
+            "sur des décisions changées : /notify abort {no}, puis un nouveau brouillon si "
+            "besoin.",
+            "Job #{no} is paused: no more SMS go out. It will not resume on changed "
+            "decisions: /notify abort {no}, then a new draft if needed.",
+            "Verzending nr. {no} is gepauzeerd: er vertrekken geen sms'en meer. Ze hervat niet "
+            "op gewijzigde beslissingen: /notify abort {no}, dan zo nodig een nieuw concept.",
+            "Nr. {no} ist pausiert: keine SMS mehr. Mit geänderten Entscheidungen geht es "
+            "nicht weiter: /notify abort {no}, dann bei Bedarf ein neuer Entwurf.",
         ),
         "job.watch.offer": _m(
             "{messaged} patient(s) ont déjà reçu le SMS. Pour leur dire que leur rendez-vous "
@@ -1014,14 +1058,14 @@ MESSAGES.update(
             "Termin doch stattfindet: /notify correct {no}",
         ),
         "job.correction.none": _m(
-            "Aucun rectificatif à envoyer pour l'envoi n° {no} : les jours concernés sont "
-            "toujours annulés, ou personne n'a encore reçu de SMS.",
-            "No correction to send for job #{no}: its days are still cancelled, or nobody "
-            "has received an SMS yet.",
-            "Geen rechtzetting voor verzending nr. {no}: de dagen zijn nog steeds "
-            "geannuleerd, of niemand kreeg al een sms.",
-            "Keine Korrektur für Nr. {no}: die Tage sind weiter abgesagt, oder niemand hat "
-            "eine SMS erhalten.",
+            "Aucun rectificatif à envoyer pour l'envoi n° {no} : il faut une décision « ouvert » "
+            "(/decide … ouvert …) pour les jours concernés, et des patients déjà prévenus.",
+            "No correction to send for job #{no}: it needs an `open` decision "
+            "(/decide … open …) for its days, and patients already messaged.",
+            'Geen rechtzetting voor verzending nr. {no}: er is een beslissing "open" nodig '
+            "(/decide … open …) voor die dagen, en patiënten die al een sms kregen.",
+            'Keine Korrektur für Nr. {no}: dafür braucht es eine Entscheidung "offen" für '
+            "diese Tage, und bereits benachrichtigte Patienten.",
         ),
     }
 )

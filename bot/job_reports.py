@@ -15,17 +15,18 @@ from typing import Any
 from babel import Locale
 
 from bot.catalog import Catalog
+from bot.clock import Clock
 from bot.events import DecisionRecorded, DecisionRevoked, EventBus
 from bot.i18n import fmt_period, t
 from bot.model import BulletList, Decision, Lang, Paragraph, Reply, RoomRef, Status
 from bot.notify import (
-    CANCELLING,
     MESSAGED,
     DraftStats,
     Job,
     NotifyOptions,
     Progress,
     change_state,
+    decision_changes,
     langs_sorted,
     progress_of,
     state_name,
@@ -73,6 +74,7 @@ def to_call(job: Job, p: Progress) -> int:
         + p.get("expired")
         + p.get("uncertain")
         + int(job.summary.get("no_mobile", 0))
+        + int(job.summary.get("opted_out", 0))  # no SMS for them: a phone call
     )
 
 
@@ -89,6 +91,7 @@ def dry_run_reply(
     first: Any,
     last: Any,
     corrects: int | None = None,
+    overlapping: Sequence[int] = (),
 ) -> Reply:
     period = fmt_period(first, last, lang)
     sites_label = catalog.sites_label(list(sites), lang)
@@ -154,7 +157,7 @@ def dry_run_reply(
                         length=s["length"],
                         segments=s["segments"],
                         encoding=s["encoding"]
-                        + (f" : « {s['ucs2_because']} »" if s.get("ucs2_because") else ""),
+                        + (f' "{s["ucs2_because"]}"' if s.get("ucs2_because") else ""),
                         text=s["text"],
                     )
                     for code, s in sorted(stats.samples.items())
@@ -164,8 +167,15 @@ def dry_run_reply(
         if decisions:
             nos = ", ".join(f"#{d.no}" for d in decisions)
             blocks.append(Paragraph(t(lang, "notify.draft.decisions", decisions=nos)))
+        if overlapping:
+            jobs = ", ".join(f"#{n}" for n in overlapping)
+            blocks.append(Paragraph(t(lang, "notify.overlap", jobs=jobs)))
         if options.drill:
             blocks.append(Paragraph(t(lang, "notify.drill")))
+        elif options.gateway == "log":
+            blocks.append(Paragraph(t(lang, "notify.log_gateway")))
+        if not options.hotline:
+            blocks.append(Paragraph(t(lang, "notify.no_hotline")))
         key = "notify.draft.approve_single" if options.single_approver else "notify.draft.approve"
         blocks.append(Paragraph(t(lang, key, no=job.no)))
     title = None
@@ -190,6 +200,8 @@ def dry_run_reply(
             "first_day": first.isoformat(),
             "last_day": last.isoformat(),
             "decisions": [d.no for d in decisions],
+            "overlapping": list(overlapping),
+            "sends_nothing": options.gateway == "log",
             **stats.to_json(),
         },
     )
@@ -277,13 +289,15 @@ async def post_to_job_rooms(
 
 
 class JobWatch:
-    """When a decision behind a job is revoked, or a new decision reopens what a job
-    cancelled: pause the job if it is still sending, tell its rooms, and offer a
-    correction for the patients already messaged (domain-event subscriber)."""
+    """A decision changes what a job rests on (revoked, reopened, made case by case...):
+    a running job is paused (it never sends on changed decisions), the job's rooms are
+    told, and where patients were already told "cancelled" and an `open` decision now
+    stands, a correction is offered (domain-event subscriber)."""
 
-    def __init__(self, catalog: Catalog, default_lang: Lang) -> None:
+    def __init__(self, catalog: Catalog, default_lang: Lang, clock: Clock) -> None:
         self.catalog = catalog
         self.default_lang = default_lang
+        self.clock = clock
 
     def install(self, bus: EventBus) -> None:
         bus.subscribe(DecisionRevoked, self.on_revoked)
@@ -291,82 +305,67 @@ class JobWatch:
 
     async def on_revoked(self, uow: UnitOfWork, event: object) -> None:
         assert isinstance(event, DecisionRevoked)
-        d = event.decision
-        for job in await uow.jobs.using_decision(d.no):
-
-            def text(lang: Lang, job: Job = job) -> str:
-                return t(lang, "job.watch.revoked", decision=d.no, no=job.no)
-
-            await self._affected(
-                uow,
-                job,
-                text,
-                event.actor.room,
-                at=d.recorded_at,
-                tag=f"revoked-{d.no}",
-                now=None,
-            )
+        await self._changed(uow, event.decision, revoked=True)
 
     async def on_recorded(self, uow: UnitOfWork, event: object) -> None:
         assert isinstance(event, DecisionRecorded)
-        d = event.decision
-        if d.status in CANCELLING or d.status == Status.CASE_BY_CASE:
-            return
+        await self._changed(uow, event.decision, revoked=False)
+
+    async def _changed(self, uow: UnitOfWork, d: Decision, *, revoked: bool) -> None:
+        now = self.clock.now()
         for job in await uow.jobs.in_states(("running", "paused", "done")):
-            if job.kind != "notify" or job.service != d.service:
+            if job.service != d.service or not _overlaps(job, d):
                 continue
-            if not _overlaps(job, d):
-                continue
-
-            def text(lang: Lang, job: Job = job) -> str:
-                return t(
-                    lang,
-                    "job.watch.reopened",
-                    decision=d.no,
-                    status=self.catalog.status_name(d.status, lang),
-                    service=self.catalog.service_name(d.service, lang),
-                    sites=self.catalog.sites_label([d.site], lang),
-                    period=fmt_period(d.first_day, d.last_day, lang),
-                    no=job.no,
-                )
-
-            await self._affected(
-                uow, job, text, RoomRef(d.room), at=d.recorded_at, tag=f"reopened-{d.no}", now=None
-            )
+            if job.state == "done":
+                # finished: only a notification job whose cancellation may be undone
+                if job.kind != "notify" or not (revoked or d.status == Status.OPEN):
+                    continue
+            elif not await decision_changes(uow, job, job.lang, self.catalog):
+                continue  # the same meaning (e.g. a cancellation recorded again)
+            await self._affected(uow, job, d, revoked=revoked, now=now)
 
     async def _affected(
-        self,
-        uow: UnitOfWork,
-        job: Job,
-        text: Callable[[Lang], str],
-        origin: RoomRef,
-        *,
-        at: datetime,
-        tag: str,
-        now: datetime | None,
+        self, uow: UnitOfWork, job: Job, d: Decision, *, revoked: bool, now: datetime
     ) -> None:
         from bot.sending import system_actor
 
         paused = False
+        tag = f"{'revoked' if revoked else 'decision'}-{d.no}"
         if job.state == "running":
             job = await change_state(
                 uow,
                 job=job,
                 to="paused",
                 actor=system_actor(job.room),
-                now=at,
+                now=now,
                 lang=job.lang,
                 reason=tag,
             )
             paused = True
         p = await progress_of(uow, job.no)
         messaged = sum(p.get(s) for s in MESSAGED)
+        # "maintained after all" only makes sense when the cancellation may be undone
+        offer = job.kind == "notify" and messaged > 0 and (revoked or d.status == Status.OPEN)
+
+        def text(lang: Lang) -> str:
+            if revoked:
+                return t(lang, "job.watch.revoked", decision=d.no, no=job.no)
+            return t(
+                lang,
+                "job.watch.reopened",
+                decision=d.no,
+                status=self.catalog.status_name(d.status, lang),
+                service=self.catalog.service_name(d.service, lang),
+                sites=self.catalog.sites_label([d.site], lang),
+                period=fmt_period(d.first_day, d.last_day, lang),
+                no=job.no,
+            )
 
         def render(lang: Lang) -> Reply:
             blocks = [Paragraph(text(lang))]
             if paused:
                 blocks.append(Paragraph(t(lang, "job.watch.paused", no=job.no)))
-            if messaged:
+            if offer:
                 blocks.append(Paragraph(t(lang, "job.watch.offer", messaged=messaged, no=job.no)))
             return Reply(
                 kind="alert",
@@ -377,14 +376,15 @@ class JobWatch:
                 facts={
                     "kind": "job-affected",
                     "job": job.no,
+                    "decision": d.no,
                     "paused": paused,
                     "messaged": messaged,
-                    "offer": f"/notify correct {job.no}" if messaged else None,
+                    "offer": f"/notify correct {job.no}" if offer else None,
                 },
             )
 
         await post_to_job_rooms(
-            uow, job, now=at, tag=tag, default_lang=self.default_lang, render=render
+            uow, job, now=now, tag=tag, default_lang=self.default_lang, render=render
         )
 
 

@@ -16,6 +16,7 @@ Nothing here logs or shows a phone number: replies carry counts only.
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -28,7 +29,7 @@ from bot.appointments import Appointment
 from bot.catalog import Catalog
 from bot.decisions import resolve
 from bot.errors import DomainError
-from bot.i18n import t
+from bot.i18n import fmt_day, t
 from bot.model import ALL_SITES, LANGS, Actor, Decision, Lang, RoomRef, Status
 from bot.sms import segments
 
@@ -58,6 +59,8 @@ FORWARD: Mapping[str, tuple[str, ...]] = {
     "pending": ("sending",),  # a transient refusal: proven not taken
 }
 MESSAGED = ("sending", "submitted", "delivered", "uncertain")  # the patient may have it
+RELEASING = ("failed", "expired", "cancelled")  # ended without reaching the patient
+CORRECTS = ("cancelled", "contact")  # what a correction message takes back
 OPEN_STATES = ("pending", "sending")
 TO_CALL = ("failed", "expired", "uncertain")
 
@@ -174,6 +177,7 @@ class QueuedSms:
     appointments: tuple[str, ...]
     first_start: datetime
     claimed_at: datetime | None = None
+    claimed_by: str | None = None
     provider_id: str | None = None
     error: str | None = None
 
@@ -193,14 +197,15 @@ class JobRepository(Protocol):
     async def using_decision(self, no: int) -> list[Job]:
         """Jobs (not drafts or aborted) built on decision ``no``."""
 
-    async def update(self, no: int, **fields: Any) -> None: ...
+    async def update(self, no: int, *, expect: Sequence[str] | None = None, **fields: Any) -> bool:
+        """``expect``: only if the job is in one of these states (False: it was not)."""
 
     async def add_messages(self, job_no: int, rows: Sequence[NewMessage]) -> None: ...
 
     async def already_messaged(
         self, *, service: str, first: date, last: date
     ) -> set[tuple[str, date, str]]:
-        """(phone, day, kind) that earlier SMS jobs of ``service`` may have messaged."""
+        """(phone, day, kind) that SMS jobs of ``service`` sent or are sending (the guard)."""
 
     async def counts(self, no: int) -> dict[str, int]:
         """Messages of the job by state."""
@@ -217,13 +222,37 @@ class JobRepository(Protocol):
         provider_id: str | None = None,
         error: str | None = None,
         next_attempt_at: datetime | None = None,
+        claim: tuple[str | None, datetime | None] | None = None,
     ) -> int:
-        """Move messages to state ``to`` -- only from the states FORWARD allows; how many."""
+        """Move messages to state ``to`` -- only from the states FORWARD allows; how many.
+
+        ``claim`` (claimed_by, claimed_at): only if nobody claimed or touched them since.
+        """
 
     async def submitted_many(
-        self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime
-    ) -> None:
+        self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime, worker: str
+    ) -> int:
         """(message id, provider id) pairs the gateway accepted: sending -> submitted."""
+
+    async def heartbeat(self, ids: Sequence[int], *, worker: str, now: datetime) -> None: ...
+
+    async def store_receipt(
+        self,
+        *,
+        provider: str,
+        provider_id: str,
+        state: str,
+        error: str | None,
+        opted_out: bool,
+        at: datetime,
+    ) -> None:
+        """A receipt for an id no message has yet: kept until the sender writes the id."""
+
+    async def take_receipts(
+        self, *, provider: str, provider_ids: Sequence[str]
+    ) -> list[tuple[str, str, str | None, bool]]: ...
+
+    async def states_of(self, nos: Sequence[int]) -> dict[int, str]: ...
 
     async def cancel_pending(self, no: int, *, at: datetime) -> int: ...
 
@@ -265,7 +294,7 @@ class DraftStats:
     merged: int = 0  # appointments folded into another's message (same patient, same day)
     not_covered: int = 0  # status open/reduced or no decision: no message
     already: int = 0  # the same message went out in an earlier job: not sent twice
-    in_force: dict[str, int | None] = field(default_factory=dict)  # see in_force()
+    in_force: dict[str, str | None] = field(default_factory=dict)  # see in_force()
     samples: dict[str, dict[str, Any]] = field(default_factory=dict)  # lang -> sample
 
     def to_json(self) -> dict[str, Any]:
@@ -295,20 +324,31 @@ def message_kind(decision: Decision | None) -> str | None:
 
 
 async def in_force(
-    uow: UnitOfWork, *, service: str, sites: Sequence[str], first: date, last: date
-) -> dict[str, int | None]:
-    """For each "day|site" of the scope, the decision that would send a message (or None).
+    uow: UnitOfWork,
+    *,
+    service: str,
+    sites: Sequence[str],
+    first: date,
+    last: date,
+    notifying_only: bool = False,
+) -> dict[str, str | None]:
+    """For each "day|site" of the scope, what the decisions in force mean for a message:
+    "cancelled" (cancelled or closed), "contact" (case by case), "open", "reduced", or None
+    (no decision).
 
-    Stored with a draft and compared at approval and resumption: a job is sent only on the
-    decisions its dry run showed.
+    Stored with a draft and compared at approval and resumption: a job is sent only on
+    what its dry run showed. ``notifying_only``: only "cancelled" and "contact" count.
     """
-    out: dict[str, int | None] = {}
+    out: dict[str, str | None] = {}
     day = first
     while day <= last:
         latest = await uow.decisions.latest_covering(day, services=[service])
         for site in sites:
             d = resolve(latest, service=service, site=site, day=day)
-            out[f"{day.isoformat()}|{site}"] = d.no if message_kind(d) and d else None
+            meaning = message_kind(d) or (None if d is None else str(d.status))
+            if notifying_only and meaning not in ("cancelled", "contact"):
+                meaning = None
+            out[f"{day.isoformat()}|{site}"] = meaning
         day += timedelta(days=1)
     return out
 
@@ -381,7 +421,9 @@ async def draft_job(
     stats.appointments = len(appointments)
     used: dict[int, Decision] = {}
     groups: dict[tuple[str, date, str], list[Appointment]] = defaultdict(list)
-    for a in appointments:
+    for n, a in enumerate(appointments):
+        if n % 2000 == 1999:
+            await asyncio.sleep(0)  # a big list: let other rooms' messages through
         decision = resolve(latest[a.day], service=service, site=a.site, day=a.day)
         kind = message_kind(decision)
         if kind is None or decision is None:
@@ -464,24 +506,37 @@ async def draft_correction(
 ) -> tuple[Job | None, DraftStats]:
     """A follow-up for the patients of ``of`` who were messaged about a day that is no longer
     cancelled (or to be reviewed): "your appointment is maintained after all"."""
+    if of.kind != "notify":
+        raise JobError(t(lang, "notify.correct_correction", no=of.no))
     stats = DraftStats()
+    stats.in_force = await in_force(
+        uow, service=of.service, sites=of.sites, first=of.first_day, last=of.last_day
+    )
     sent = await uow.jobs.messages(of.no, MESSAGED)
     latest: dict[date, list[Decision]] = {}
     rows: list[NewMessage] = []
     suppressed = await uow.suppressions.among(sorted({m.phone for m in sent}))
+    earlier = await uow.jobs.already_messaged(
+        service=of.service, first=of.first_day, last=of.last_day
+    )
     for m in sent:
         if m.day not in latest:
             latest[m.day] = await uow.decisions.latest_covering(m.day, services=[of.service])
         stats.appointments += len(m.appointments)
-        # Still cancelled everywhere this patient was expected? Then no correction.
+        # "Maintained after all" only where an `open` decision now says so, for every
+        # appointment of the message (revoked with nothing in force is not "maintained").
         appts = await uow.appointments.get_many(m.appointments)
-        still = [
+        now_open = [
             a
             for a in appts
-            if message_kind(resolve(latest[m.day], service=of.service, site=a.site, day=m.day))
+            if (d := resolve(latest[m.day], service=of.service, site=a.site, day=m.day)) is not None
+            and d.status == Status.OPEN
         ]
-        if not appts or still:
+        if not appts or len(now_open) < len(appts):
             stats.not_covered += 1
+            continue
+        if (m.phone, m.day, "correction") in earlier:
+            stats.already += 1
             continue
         if m.phone in suppressed:
             stats.opted_out += 1
@@ -589,42 +644,62 @@ async def approve(
     options: NotifyOptions,
     now: datetime,
     lang: Lang,
+    catalog: Catalog | None = None,
 ) -> Job:
+    job = await _locked(uow, job)
     if job.state != "draft":
         raise JobError(t(lang, "notify.not_draft", no=job.no, state=state_name(job.state, lang)))
     if approver_key == job.creator_key and not options.single_approver:
         raise JobError(t(lang, "notify.self_approval", no=job.no))
-    await check_decisions(uow, job, lang)
+    await check_decisions(uow, job, lang, catalog)
     expires = now + options.expire_after
     new = replace(job, state="running", approved_by=actor.id, approved_at=now, expires_at=expires)
     await uow.jobs.update(
-        job.no, state="running", approved_by=actor.id, approved_at=now, expires_at=expires
+        job.no,
+        expect=("draft",),
+        state="running",
+        approved_by=actor.id,
+        approved_at=now,
+        expires_at=expires,
     )
     await _record(uow, new, "job-approved", actor, now)
     uow.events.append(JobStateChanged(new, job.state, actor))
     return new
 
 
-async def check_decisions(uow: UnitOfWork, job: Job, lang: Lang) -> None:
-    """Refuse to send when the decisions in force differ from the dry run's."""
-    if job.kind != "notify":
-        return
-    before = job.summary.get("in_force") or {}
+async def check_decisions(
+    uow: UnitOfWork, job: Job, lang: Lang, catalog: Catalog | None = None
+) -> None:
+    """Refuse to send when the decisions in force mean something else than in the dry run."""
+    changes = await decision_changes(uow, job, lang, catalog)
+    if changes:
+        raise JobError(t(lang, "notify.decision_gone", no=job.no, changes="; ".join(changes)))
+
+
+async def decision_changes(
+    uow: UnitOfWork, job: Job, lang: Lang, catalog: Catalog | None = None
+) -> list[str]:
+    """Where the decisions in force changed meaning since the job was drafted."""
+    before: Mapping[str, str | None] = job.summary.get("in_force") or {}
     now = await in_force(
         uow, service=job.service, sites=job.sites, first=job.first_day, last=job.last_day
     )
-    changed = sorted({n for k, n in before.items() if now.get(k) != n and n is not None})
-    added = sorted({n for k, n in now.items() if before.get(k) != n and n is not None})
-    if changed or added:
-        raise JobError(
-            t(
-                lang,
-                "notify.decision_gone",
-                no=job.no,
-                decisions=", ".join(f"#{n}" for n in changed) or "—",
-                new=", ".join(f"#{n}" for n in added) or "—",
+    out = []
+    for key in sorted(set(before) | set(now)):
+        if before.get(key) != now.get(key):
+            day, _, site = key.partition("|")
+            where = (
+                fmt_day(date.fromisoformat(day), lang)
+                + ", "
+                + (catalog.site_name(site, lang) if catalog else site)
             )
-        )
+            was, is_ = (_meaning(before.get(key), lang), _meaning(now.get(key), lang))
+            out.append(f"{where}: {was} → {is_}")
+    return out
+
+
+def _meaning(value: str | None, lang: Lang) -> str:
+    return t(lang, f"job.meaning.{value or 'none'}")
 
 
 ALLOWED_CHANGES: Mapping[str, tuple[str, ...]] = {
@@ -644,7 +719,9 @@ async def change_state(
     now: datetime,
     lang: Lang,
     reason: str = "",
+    catalog: Catalog | None = None,
 ) -> Job:
+    job = await _locked(uow, job)
     if job.state not in ALLOWED_CHANGES[to]:
         raise JobError(
             t(
@@ -656,18 +733,26 @@ async def change_state(
             )
         )
     if to == "running" and actor is not None:
-        await check_decisions(uow, job, lang)
+        await check_decisions(uow, job, lang, catalog)
     fields: dict[str, Any] = {"state": to}
     if to in ("done", "aborted"):
         fields["finished_at"] = now
     if to == "aborted":
         await uow.jobs.cancel_pending(job.no, at=now)
     new = replace(job, **fields)
-    await uow.jobs.update(job.no, **fields)
+    await uow.jobs.update(job.no, expect=ALLOWED_CHANGES[to], **fields)
     if actor is not None:
         await _record(uow, new, f"job-{to}", actor, now, reason=reason)
     uow.events.append(JobStateChanged(new, job.state, actor, reason))
     return new
+
+
+async def _locked(uow: UnitOfWork, job: Job) -> Job:
+    """The job as it is now, its row locked until commit (a sender or another command may
+    be changing it at the same moment on PostgreSQL)."""
+    current = await uow.jobs.get(job.no, lock=True)
+    assert current is not None
+    return current
 
 
 def state_name(state: str, lang: Lang) -> str:

@@ -2,12 +2,19 @@
 
 - Claims due ``pending`` rows (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so several
   senders may work on one job) and marks them ``sending`` *before* calling the gateway.
-- Rate limit (messages per second) and bounded concurrency per sender.
-- Transient refusals are retried with backoff; invalid numbers and opt-outs are not.
+  A row must first win its guard (one message per patient, day, service and kind,
+  whatever the job), so two overlapping jobs never text a patient twice.
+- On SQLite one sender at a time: it holds a lease (``exclusive``); a second one waits.
+- A live sender refreshes ``claimed_at`` of its rows in flight (a heartbeat), so only the
+  rows of a sender that stopped are ever reconciled by another.
+- Rate limit (messages per second) and bounded concurrency per sender; a job paused or
+  aborted stops within a second, even in the middle of a batch.
+- Transient refusals are retried with backoff until the messages expire; invalid
+  numbers and opt-outs are not retried.
 - A crash after the gateway accepted a message but before the row says so leaves the
-  row in ``sending``: at restart (or, with several senders, once it is stale) it is
-  reconciled with the gateway where the gateway can be asked, else marked ``uncertain``
-  and listed for a phone call -- never sent a second time automatically.
+  row in ``sending``: it is reconciled with the gateway where the gateway can be asked,
+  else marked ``uncertain`` and listed for a phone call -- never sent again
+  automatically.
 - Delivery receipts and STOP replies arrive through :class:`ReceiptHandler`.
 - Progress goes to the job's room and the rooms subscribed to ``jobs`` (every N % or
   every M seconds), then a final report -- counts only.
@@ -40,11 +47,12 @@ from bot.notify import (
     progress_of,
 )
 from bot.ports import UnitOfWork, UnitOfWorkFactory
-from bot.sms import GatewayError, OutgoingSms, Receipt, SmsGateway, UnknownOutcome
+from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, SmsGateway, UnknownOutcome
 
 log = logging.getLogger(__name__)
 
 SYSTEM = "crisiscell"
+LEASE_KEY = "sms-sender-lease"
 
 
 def system_actor(room: RoomRef) -> Actor:
@@ -55,19 +63,28 @@ def system_actor(room: RoomRef) -> Actor:
 class SendOptions:
     rate_per_second: float = 10.0  # 0: unlimited
     concurrency: int = 4
-    max_attempts: int = 5
-    batch: int = 100
+    max_attempts: int = 0  # transient refusals; 0: until the message expires
+    batch: int = 0  # rows claimed at once; 0: about one second's worth
     max_backoff: float = 300.0
     stale_after: timedelta = timedelta(seconds=120)
-    # A lone sender (SQLite) reconciles every row left in ``sending`` at start: it is the
-    # only one that could have left them there.
-    reconcile_all_at_start: bool = True
+    # After a crash, "the gateway has no such message" is believed only for a message
+    # claimed at least this long ago (a provider may list a new message late).
+    lookup_grace: timedelta = timedelta(seconds=30)
+    # SQLite: one sender at a time (a lease), which reconciles at start every row left in
+    # "sending": only a sender that stopped can have left them there.
+    exclusive: bool = True
+
+    def batch_size(self) -> int:
+        if self.batch:
+            return self.batch
+        per_second = int(self.rate_per_second) if self.rate_per_second > 0 else 200
+        return max(2 * self.concurrency, min(per_second, 200))
 
 
 @dataclass
 class _Outcome:
     msg: QueuedSms
-    result: Literal["accepted", "error", "unknown"]
+    result: Literal["accepted", "error", "unknown", "held"]
     provider_id: str | None = None
     error: GatewayError | None = None
 
@@ -76,50 +93,39 @@ class ReceiptHandler:
     """Applies delivery receipts and STOP replies (the gateways' :class:`ReceiptSink`).
 
     A receipt may arrive before the sender has written the provider's id (a fast
-    callback): it is kept and applied again after the sender's next write.
+    callback, or a receipt reaching another process): it is stored and applied when the
+    id is written.
     """
 
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
-        self._unmatched: list[tuple[Receipt, float]] = []
         self.on_change: Callable[[], None] | None = None
 
     async def receipt(self, receipt: Receipt) -> None:
-        async with self.uow_factory() as uow:
-            matched = await self._apply(uow, receipt)
-            await uow.commit()
-        if not matched:
-            self._unmatched.append((receipt, time.monotonic()))
-            del self._unmatched[:-10000]  # bounded
-        elif self.on_change:
-            self.on_change()
-
-    async def _apply(self, uow: UnitOfWork, receipt: Receipt) -> bool:
-        m = await uow.jobs.by_provider_id(receipt.provider, receipt.provider_id)
-        if m is None:
-            return False
         now = self.clock.now()
-        error = f"{receipt.provider}-{receipt.error_code}" if receipt.error_code else None
-        if receipt.state == "submitted":
-            await uow.jobs.move([m.id], to="submitted", at=now)
-        else:
-            await uow.jobs.move([m.id], to=receipt.state, at=now, error=error)
-        if receipt.opted_out:
-            await uow.suppressions.add(m.phone, source=f"{receipt.provider}-opt-out", at=now)
-        return True
-
-    async def retry_unmatched(self) -> None:
-        if not self._unmatched:
-            return
-        pending, self._unmatched = self._unmatched, []
-        keep: list[tuple[Receipt, float]] = []
         async with self.uow_factory() as uow:
-            for receipt, since in pending:
-                if not await self._apply(uow, receipt) and time.monotonic() - since < 600:
-                    keep.append((receipt, since))
+            m = await uow.jobs.by_provider_id(receipt.provider, receipt.provider_id)
+            if m is None:
+                await uow.jobs.store_receipt(
+                    provider=receipt.provider,
+                    provider_id=receipt.provider_id,
+                    state=receipt.state,
+                    error=receipt.error_code,
+                    opted_out=receipt.opted_out,
+                    at=now,
+                )
+            else:
+                await apply_receipt(
+                    uow, m, receipt.provider, receipt.state, receipt.error_code, now
+                )
+                if receipt.opted_out:
+                    await uow.suppressions.add(
+                        m.phone, source=f"{receipt.provider}-opt-out", at=now
+                    )
             await uow.commit()
-        self._unmatched.extend(keep)
+        if m is not None and self.on_change:
+            self.on_change()
 
     async def opt_out(self, phone: str, *, source: str) -> None:
         async with self.uow_factory() as uow:
@@ -127,6 +133,16 @@ class ReceiptHandler:
             await uow.commit()
         if added:
             log.info("a recipient opted out (%s); later jobs will skip the number", source)
+
+
+async def apply_receipt(
+    uow: UnitOfWork, m: QueuedSms, provider: str, state: str, code: str | None, now: datetime
+) -> None:
+    error = f"{provider}-{code}" if code else None
+    if state == "submitted":
+        await uow.jobs.move([m.id], to="submitted", at=now)
+    else:
+        await uow.jobs.move([m.id], to=state, at=now, error=error)
 
 
 class SmsSender:
@@ -159,23 +175,47 @@ class SmsSender:
         rate = options.rate_per_second
         # capacity 1: messages are spaced evenly, never a burst above the rate
         self._limiter = AsyncLimiter(1, 1.0 / rate) if rate > 0 else None
+        self._inflight: set[int] = set()
+        self._job_states: dict[int, str] = {}
+        self._states_read = 0.0
         self.started = asyncio.Event()
         self.sent = 0  # accepted by the gateway, this process
 
     def wake(self) -> None:
+        self._job_states.clear()  # a command may have paused or resumed a job
         self._wake.set()
 
+    # --- the loop ------------------------------------------------------------------------
+
     async def run(self) -> None:
-        """Send until cancelled: woken on approval/resume, and when retries are due."""
-        await self.gateway.start(self.receipts)
+        """Send until cancelled: woken on approval/resume, and when retries are due.
+
+        Never gives up: a gateway or database outage is logged and retried, so the chat
+        side of the bot keeps running.
+        """
+        backoff = 1.0
+        while True:
+            try:
+                await self.gateway.start(self.receipts)
+                break
+            except Exception as e:
+                log.error("SMS gateway %s unavailable (%s); retrying", self.gateway.name, e)
+                await asyncio.sleep(backoff)
+                backoff = min(60.0, backoff * 2)
+        heartbeat = asyncio.create_task(self._heartbeats(), name="sms-heartbeat")
         try:
-            await self.reconcile(everything=self.options.reconcile_all_at_start)
+            if self.options.exclusive:
+                await self._wait_for_lease()
+            with contextlib.suppress(Exception):
+                await self.reconcile(everything=self.options.exclusive)
             self.started.set()
             last_reconcile = time.monotonic()
             while True:
                 self._wake.clear()
                 try:
                     n = await self.step()
+                    if not n:
+                        await self.finish_idle_jobs()
                 except Exception:
                     log.exception("SMS sender step failed; retrying shortly")
                     n = 0
@@ -186,10 +226,16 @@ class SmsSender:
                     last_reconcile = time.monotonic()
                 if n:
                     continue
-                timeout = await self._next_timeout()
+                try:
+                    timeout = await self._next_timeout()
+                except Exception:
+                    timeout = 5.0
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
         finally:
+            heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await heartbeat
             await self.gateway.close()
 
     async def _next_timeout(self) -> float:
@@ -197,34 +243,95 @@ class SmsSender:
         async with self.uow_factory() as uow:
             due = await uow.jobs.next_due()
         if due is None:
-            return stale
-        return max(0.05, min(stale, (due - self.clock.now()).total_seconds()))
+            return stale / 4
+        return max(0.05, min(stale / 4, (due - self.clock.now()).total_seconds()))
 
     async def run_until_idle(self) -> None:
         """Send every due message of running jobs, then return (tests, benches, drills)."""
         while await self.step():
             pass
+        await self.finish_idle_jobs()
+
+    # --- one sender on SQLite; heartbeats ----------------------------------------------
+
+    async def _wait_for_lease(self) -> None:
+        announced = False
+        while not await self.renew_lease():
+            if not announced:
+                log.warning("another SMS sender is active; this one waits (standby)")
+                announced = True
+            await asyncio.sleep(self.options.stale_after.total_seconds() / 4)
+
+    async def renew_lease(self) -> bool:
+        """Take or renew the sender lease; False while another live sender holds it."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            current = await uow.state.get(LEASE_KEY)
+            if current:
+                holder, _, until = current.partition("|")
+                if holder != self.worker and datetime.fromisoformat(until) > now:
+                    return False
+            expires = now + self.options.stale_after
+            await uow.state.put(LEASE_KEY, f"{self.worker}|{expires.isoformat()}")
+            await uow.commit()
+        return True
+
+    async def heartbeat(self) -> None:
+        """Tell other senders this one is alive: its rows in flight are not stale."""
+        ids = sorted(self._inflight)
+        if ids:
+            async with self.uow_factory() as uow:
+                await uow.jobs.heartbeat(ids, worker=self.worker, now=self.clock.now())
+                await uow.commit()
+        if self.options.exclusive and self.started.is_set():
+            await self.renew_lease()
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.stale_after.total_seconds() / 4)
+            try:
+                await self.heartbeat()
+            except Exception:
+                log.exception("SMS sender heartbeat failed")
+
+    # --- sending -------------------------------------------------------------------------
 
     async def step(self) -> int:
         """Claim a batch, send it, record the outcomes. Returns how many rows were handled."""
         now = self.clock.now()
         async with self.uow_factory() as uow:
             expired = await uow.jobs.expire(now=now)
-            claimed = await uow.jobs.claim(now=now, limit=self.options.batch, worker=self.worker)
+            claimed = await uow.jobs.claim(
+                now=now, limit=self.options.batch_size(), worker=self.worker
+            )
             suppressed = await uow.suppressions.among(sorted({m.phone for m in claimed}))
             skipped = [m.id for m in claimed if m.phone in suppressed]
             await uow.jobs.move(skipped, to="failed", at=now, error="opted out")
             await uow.commit()
         touched = set(expired) | {m.job_no for m in claimed}
         to_send = [m for m in claimed if m.phone not in suppressed]
-        outcomes = await asyncio.gather(*(self._send_one(m) for m in to_send))
-        await self._record(outcomes, touched)
+        self._inflight.update(m.id for m in to_send)
+        try:
+            outcomes = await asyncio.gather(*(self._send_one(m) for m in to_send))
+            await self._record(outcomes, touched)
+        finally:
+            self._inflight.difference_update(m.id for m in to_send)
         return len(claimed) + sum(expired.values())
+
+    async def _still_running(self, job_no: int) -> bool:
+        """The job's state, re-read at most twice a second (pause stops a batch quickly)."""
+        if job_no not in self._job_states or time.monotonic() - self._states_read > 0.5:
+            async with self.uow_factory() as uow:
+                self._job_states = await uow.jobs.states_of(sorted({*self._job_states, job_no}))
+            self._states_read = time.monotonic()
+        return self._job_states.get(job_no) == "running"
 
     async def _send_one(self, m: QueuedSms) -> _Outcome:
         async with self._sem:
             if self._limiter is not None:
                 await self._limiter.acquire()
+            if not await self._still_running(m.job_no):
+                return _Outcome(m, "held")  # paused or aborted meanwhile: not sent
             try:
                 provider_id = await self.gateway.submit(OutgoingSms(m.key, m.phone, m.body))
             except GatewayError as e:
@@ -247,28 +354,47 @@ class SmsSender:
         now = self.clock.now()
         async with self.uow_factory() as uow:
             accepted = [(o.msg.id, o.provider_id or "") for o in outcomes if o.result == "accepted"]
-            await uow.jobs.submitted_many(accepted, provider=self.gateway.name, at=now)
+            await uow.jobs.submitted_many(
+                accepted, provider=self.gateway.name, at=now, worker=self.worker
+            )
             for o in outcomes:
                 await self._apply(uow, o, now)
+            # receipts that came before we knew the provider's ids
+            early = await uow.jobs.take_receipts(
+                provider=self.gateway.name, provider_ids=[pid for _, pid in accepted if pid]
+            )
+            for provider_id, state, code, opted_out in early:
+                m = await uow.jobs.by_provider_id(self.gateway.name, provider_id)
+                if m is not None:
+                    await apply_receipt(uow, m, self.gateway.name, state, code, now)
+                    if opted_out:
+                        await uow.suppressions.add(
+                            m.phone, source=f"{self.gateway.name}-opt-out", at=now
+                        )
             await uow.commit()
-        await self.receipts.retry_unmatched()
         await self.report(touched)
 
     async def _apply(self, uow: UnitOfWork, o: _Outcome, now: datetime) -> None:
         jobs, m = uow.jobs, o.msg
-        if o.result == "error" and o.error is not None:
+        mine: tuple[str | None, datetime | None] = (self.worker, None)  # still ours
+        if o.result == "held":
+            await jobs.move([m.id], to="pending", at=now, error="job paused", claim=mine)
+        elif o.result == "error" and o.error is not None:
             e = o.error
-            if e.kind == "transient" and m.attempts < self.options.max_attempts:
-                delay = min(self.options.max_backoff, 2.0**m.attempts)
+            limit = self.options.max_attempts
+            if e.kind == "transient" and (not limit or m.attempts < limit):
+                # retried until the message expires (expiry puts it on the call list)
+                delay = min(self.options.max_backoff, 2.0 ** min(m.attempts, 16))
                 await jobs.move(
                     [m.id],
                     to="pending",
                     at=now,
                     error=e.code,
                     next_attempt_at=now + timedelta(seconds=delay),
+                    claim=mine,
                 )
             else:
-                await jobs.move([m.id], to="failed", at=now, error=e.code)
+                await jobs.move([m.id], to="failed", at=now, error=e.code, claim=mine)
                 if e.kind == "opted-out":
                     await uow.suppressions.add(
                         m.phone, source=f"{self.gateway.name}-opt-out", at=now
@@ -276,49 +402,71 @@ class SmsSender:
         # "accepted": recorded in one statement by _record; "unknown": left in sending,
         # for reconciliation once the provider has settled
 
-    async def reconcile(self, *, everything: bool) -> int:
-        """Rows left in ``sending``: ask the gateway; unknown -> ``uncertain``. How many."""
-        cutoff = self.clock.now() - (timedelta(0) if everything else self.options.stale_after)
+    async def finish_idle_jobs(self) -> None:
+        """Running jobs with nothing left to send get their final report (e.g. the last
+        rows ended while the job was paused, and it was resumed)."""
         async with self.uow_factory() as uow:
-            stale = await uow.jobs.stale(before=cutoff)
+            running = [j.no for j in await uow.jobs.in_states(("running",))]
+        if running:
+            await self.report(set(running))
+
+    # --- after a crash -------------------------------------------------------------------
+
+    async def reconcile(self, *, everything: bool) -> int:
+        """Rows left in ``sending`` by a sender that stopped: ask the gateway.
+
+        Found: submitted. Not found, and claimed long enough ago: back to pending (it was
+        never taken). The gateway cannot be asked, or the message is past its expiry and
+        the gateway still cannot say: ``uncertain`` (to phone). How many were settled.
+        """
+        now = self.clock.now()
+        cutoff = now - (timedelta(0) if everything else self.options.stale_after)
+        async with self.uow_factory() as uow:
+            stale = [m for m in await uow.jobs.stale(before=cutoff) if m.id not in self._inflight]
         if not stale:
             return 0
-        now = self.clock.now()
-        results = []
+        results: list[tuple[QueuedSms, Lookup | None]] = []
         for m in stale:
             since = (m.claimed_at or now) - timedelta(minutes=5)
             try:
                 found = await self.gateway.lookup(OutgoingSms(m.key, m.phone, m.body), since=since)
             except Exception as e:
                 log.warning("reconciling message %s: lookup failed (%s)", m.id, type(e).__name__)
-                continue  # try again later
+                if m.first_start <= now:  # too late to find out: a phone call instead
+                    results.append((m, None))
+                continue
             results.append((m, found))
+        settled = 0
         touched: set[int] = set()
         async with self.uow_factory() as uow:
             for m, found in results:
-                touched.add(m.job_no)
+                claim = (m.claimed_by, m.claimed_at)
                 if found is None:
-                    await uow.jobs.move([m.id], to="uncertain", at=now, error="gateway cannot say")
+                    settled += await uow.jobs.move(
+                        [m.id], to="uncertain", at=now, error="gateway cannot say", claim=claim
+                    )
                 elif found.found:
-                    await uow.jobs.move(
+                    settled += await uow.jobs.move(
                         [m.id],
                         to="submitted",
                         at=now,
                         provider=self.gateway.name,
                         provider_id=found.provider_id,
+                        claim=claim,
                     )
                     if found.state in ("delivered", "failed"):
                         await uow.jobs.move([m.id], to=found.state, at=now)
-                else:  # the provider has no such message: it was never taken
-                    await uow.jobs.move([m.id], to="pending", at=now, error="not at the gateway")
+                elif m.claimed_at is not None and now - m.claimed_at >= self.options.lookup_grace:
+                    settled += await uow.jobs.move(
+                        [m.id], to="pending", at=now, error="not at the gateway", claim=claim
+                    )
+                else:
+                    continue  # too recent to be sure: asked again at the next reconciliation
+                touched.add(m.job_no)
             await uow.commit()
-        log.info(
-            "reconciled %d message(s) left in sending: %d uncertain",
-            len(results),
-            sum(1 for _, f in results if f is None),
-        )
+        log.info("reconciled %d message(s) left in sending", settled)
         await self.report(touched)
-        return len(results)
+        return settled
 
     # --- progress ------------------------------------------------------------------------
 
@@ -353,7 +501,7 @@ class SmsSender:
                     if not (step > job.progress_step or (due and p.handled > 0)):
                         continue
                     await uow.jobs.update(no, progress_at=now, progress_step=step)
-                    tag, render = f"progress-{p.handled}", progress_reply
+                    tag, render = f"progress-{p.handled}-{now.timestamp():.0f}", progress_reply
                 await post_to_job_rooms(
                     uow,
                     job,

@@ -108,7 +108,18 @@ class SmsGateway(Protocol):
 
 
 STOP_WORDS = frozenset(
-    {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "arret", "arrêt", "stoppen"}
+    {
+        "stop",
+        "stopall",
+        "unsubscribe",
+        "cancel",
+        "end",
+        "quit",
+        "arret",
+        "arrêt",
+        "stoppen",
+        "stopp",
+    }
 )
 
 

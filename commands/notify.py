@@ -74,6 +74,7 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
             options=ctx.notify,
             now=now,
             lang=ctx.lang,
+            catalog=ctx.catalog,
         )
         p = await progress_of(ctx.uow, no)
         return [
@@ -94,6 +95,11 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
                         )
                     ),
                     Paragraph(scope_line(job, ctx.lang, ctx.catalog)),
+                    *(
+                        [Paragraph(t(ctx.lang, "notify.log_gateway"))]
+                        if ctx.notify.gateway == "log" and not ctx.notify.drill
+                        else []
+                    ),
                 ),
                 facts={"kind": "job-approved", "job": no, "state": job.state, "total": p.total},
             )
@@ -125,7 +131,13 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
             )
         ]
     job = await change_state(
-        ctx.uow, job=job, to=TARGET_STATE[action], actor=ctx.actor, now=now, lang=ctx.lang
+        ctx.uow,
+        job=job,
+        to=TARGET_STATE[action],
+        actor=ctx.actor,
+        now=now,
+        lang=ctx.lang,
+        catalog=ctx.catalog,
     )
     p = await progress_of(ctx.uow, no)
     blocks = [
@@ -158,7 +170,12 @@ async def _draft(ctx: Context, args: str) -> Reply:
     sites = list(f.sites) or [ALL_SITES]
     scope = ctx.catalog.site_ids if ALL_SITES in sites else tuple(sites)
     decisions_now = await in_force(
-        ctx.uow, service=service, sites=scope, first=period.first, last=period.last
+        ctx.uow,
+        service=service,
+        sites=scope,
+        first=period.first,
+        last=period.last,
+        notifying_only=True,
     )
     if not any(decisions_now.values()):
         statuses = join_list(
@@ -189,6 +206,14 @@ async def _draft(ctx: Context, args: str) -> Reply:
         now=ctx.clock.now(),
         lang=ctx.lang,
     )
+    overlapping = [
+        j.no
+        for j in await ctx.uow.jobs.in_states(("draft", "running", "paused"))
+        if j.service == service
+        and (job is None or j.no != job.no)
+        and j.first_day <= period.last
+        and period.first <= j.last_day
+    ]
     return dry_run_reply(
         job,
         stats,
@@ -200,6 +225,7 @@ async def _draft(ctx: Context, args: str) -> Reply:
         sites=sites,
         first=period.first,
         last=period.last,
+        overlapping=overlapping,
     )
 
 

@@ -9,10 +9,10 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from bot.model import RoomRef, as_lang
-from bot.notify import FORWARD, MESSAGED, Job, NewMessage, QueuedSms
+from bot.notify import CORRECTS, FORWARD, RELEASING, Job, NewMessage, QueuedSms
 from storage import tables as T
 from storage.repos import _Repo
 
@@ -60,6 +60,7 @@ def _sms(r: Row[Any]) -> QueuedSms:
         appointments=tuple(json.loads(r.appointments)),
         first_start=r.first_start,
         claimed_at=r.claimed_at,
+        claimed_by=r.claimed_by,
         provider_id=r.provider_id,
         error=r.error,
     )
@@ -118,12 +119,16 @@ class SqlJobs(_Repo):
         jobs = await self.in_states(("running", "paused", "done"))
         return [j for j in jobs if no in j.decisions]
 
-    async def update(self, no: int, **fields: Any) -> None:
+    async def update(self, no: int, *, expect: Sequence[str] | None = None, **fields: Any) -> bool:
         values = {
             k: (json.dumps(v, sort_keys=True) if k in _JSON_FIELDS else v)
             for k, v in fields.items()
         }
-        await self.conn.execute(update(T.jobs).where(T.jobs.c.no == no).values(**values))
+        query = update(T.jobs).where(T.jobs.c.no == no)
+        if expect is not None:
+            query = query.where(T.jobs.c.state.in_(list(expect)))
+        done = await self.conn.execute(query.values(**values))
+        return bool(done.rowcount)
 
     async def add_messages(self, job_no: int, rows: Sequence[NewMessage]) -> None:
         job = await self.get(job_no)
@@ -151,16 +156,9 @@ class SqlJobs(_Repo):
     async def already_messaged(
         self, *, service: str, first: date, last: date
     ) -> set[tuple[str, date, str]]:
-        s, j = T.sms.c, T.jobs.c
+        g = T.sms_guard.c
         rows = await self.conn.execute(
-            select(s.phone, s.day, s.kind)
-            .join(T.jobs, j.no == s.job_no)
-            .where(
-                j.service == service,
-                j.kind == "notify",
-                s.day.between(first, last),
-                s.state.in_(list(MESSAGED)),
-            )
+            select(g.phone, g.day, g.kind).where(g.service == service, g.day.between(first, last))
         )
         return {(r.phone, r.day, r.kind) for r in rows}
 
@@ -178,6 +176,17 @@ class SqlJobs(_Repo):
             query = query.where(s.state.in_(list(states)))
         return [_sms(r) for r in await self.conn.execute(query)]
 
+    async def _release(self, ids: Sequence[int]) -> None:
+        """Messages that ended without reaching the patient give their guard back."""
+        s = T.sms.c
+        await self.conn.execute(
+            delete(T.sms_guard).where(
+                T.sms_guard.c.sms_id.in_(
+                    select(s.id).where(s.id.in_(list(ids)), s.state.in_(list(RELEASING)))
+                )
+            )
+        )
+
     async def move(
         self,
         ids: Sequence[int],
@@ -188,9 +197,11 @@ class SqlJobs(_Repo):
         provider_id: str | None = None,
         error: str | None = None,
         next_attempt_at: datetime | None = None,
+        claim: tuple[str | None, datetime | None] | None = None,
     ) -> int:
         if not ids:
             return 0
+        s = T.sms.c
         values: dict[str, Any] = {"state": to}
         if to == "submitted":
             values.update(submitted_at=at, provider=provider, provider_id=provider_id)
@@ -202,24 +213,28 @@ class SqlJobs(_Repo):
             values["error"] = error[:255]
         if to == "pending":
             values.update(next_attempt_at=next_attempt_at or at, claimed_by=None)
-        done = await self.conn.execute(
-            update(T.sms)
-            .where(T.sms.c.id.in_(list(ids)), T.sms.c.state.in_(FORWARD[to]))
-            .values(**values)
-        )
+        query = update(T.sms).where(s.id.in_(list(ids)), s.state.in_(FORWARD[to]))
+        if claim is not None:  # compare-and-set: only if nobody claimed or touched it since
+            if claim[0] is not None:
+                query = query.where(s.claimed_by == claim[0])
+            if claim[1] is not None:
+                query = query.where(s.claimed_at == claim[1])
+        done = await self.conn.execute(query.values(**values))
+        if to in RELEASING:
+            await self._release(ids)
         return int(done.rowcount or 0)
 
     async def submitted_many(
-        self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime
-    ) -> None:
+        self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime, worker: str
+    ) -> int:
         if not items:
-            return
+            return 0
         s = T.sms.c
         assert FORWARD["submitted"] == ("sending",)
         # one executemany: a batch of gateway acceptances in a single round trip
         await self.conn.execute(
             update(T.sms)
-            .where(s.id == bindparam("m_id"), s.state == "sending")
+            .where(s.id == bindparam("m_id"), s.state == "sending", s.claimed_by == worker)
             .values(
                 state="submitted",
                 submitted_at=at,
@@ -228,56 +243,163 @@ class SqlJobs(_Repo):
             ),
             [{"m_id": i, "m_provider_id": pid} for i, pid in items],
         )
+        return len(items)
+
+    async def heartbeat(self, ids: Sequence[int], *, worker: str, now: datetime) -> None:
+        """A live sender's rows in ``sending`` are not stale: nobody reconciles them."""
+        s = T.sms.c
+        for i in range(0, len(ids), 500):
+            await self.conn.execute(
+                update(T.sms)
+                .where(
+                    s.id.in_(list(ids[i : i + 500])), s.state == "sending", s.claimed_by == worker
+                )
+                .values(claimed_at=now)
+            )
+
+    async def store_receipt(
+        self,
+        *,
+        provider: str,
+        provider_id: str,
+        state: str,
+        error: str | None,
+        opted_out: bool,
+        at: datetime,
+    ) -> None:
+        r = T.sms_receipts
+        stmt = self._insert(r).values(
+            provider=provider,
+            provider_id=provider_id,
+            state=state,
+            error=error,
+            opted_out=opted_out,
+            at=at,
+        )
+        # a final report replaces an intermediate one, never the other way round
+        await self.conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["provider", "provider_id"],
+                set_={"state": state, "error": error, "opted_out": opted_out, "at": at},
+                where=r.c.state == "submitted",
+            )
+        )
+
+    async def take_receipts(
+        self, *, provider: str, provider_ids: Sequence[str]
+    ) -> list[tuple[str, str, str | None, bool]]:
+        """Stored early receipts for these ids (provider_id, state, error, opted_out), removed."""
+        r = T.sms_receipts.c
+        found: list[tuple[str, str, str | None, bool]] = []
+        for i in range(0, len(provider_ids), 500):
+            chunk = list(provider_ids[i : i + 500])
+            rows = await self.conn.execute(
+                select(r.provider_id, r.state, r.error, r.opted_out).where(
+                    r.provider == provider, r.provider_id.in_(chunk)
+                )
+            )
+            batch = [(x.provider_id, x.state, x.error, bool(x.opted_out)) for x in rows]
+            if batch:
+                await self.conn.execute(
+                    delete(T.sms_receipts).where(
+                        r.provider == provider, r.provider_id.in_([b[0] for b in batch])
+                    )
+                )
+            found.extend(batch)
+        return found
 
     async def cancel_pending(self, no: int, *, at: datetime) -> int:
-        done = await self.conn.execute(
-            update(T.sms)
-            .where(T.sms.c.job_no == no, T.sms.c.state == "pending")
-            .values(state="cancelled", final_at=at)
-        )
-        return int(done.rowcount or 0)
+        s = T.sms.c
+        ids = [
+            r[0]
+            for r in await self.conn.execute(
+                select(s.id).where(s.job_no == no, s.state == "pending")
+            )
+        ]
+        return await self.move(ids, to="cancelled", at=at)
 
     async def expire(self, *, now: datetime) -> dict[int, int]:
         s, j = T.sms.c, T.jobs.c
-        expired_jobs = select(j.no).where(j.state == "running", j.expires_at < now)
-        running = select(j.no).where(j.state == "running")
-        rows = await self.conn.execute(
-            update(T.sms)
-            .where(
-                s.state == "pending",
-                s.job_no.in_(running),
-                or_(s.job_no.in_(expired_jobs), s.first_start <= now),
+        live = ("running", "paused")  # a paused job's messages expire too: to phone
+        expired_jobs = select(j.no).where(j.state.in_(live), j.expires_at < now)
+        jobs = select(j.no).where(j.state.in_(live))
+        rows = list(
+            await self.conn.execute(
+                update(T.sms)
+                .where(
+                    s.state == "pending",
+                    s.job_no.in_(jobs),
+                    or_(s.job_no.in_(expired_jobs), s.first_start <= now),
+                )
+                .values(state="expired", final_at=now, error="not sent in time")
+                .returning(s.id, s.job_no)
             )
-            .values(state="expired", final_at=now, error="not sent in time")
-            .returning(s.job_no)
         )
+        await self._release([r.id for r in rows])
         out: dict[int, int] = {}
         for r in rows:
             out[r.job_no] = out.get(r.job_no, 0) + 1
         return out
 
     async def claim(self, *, now: datetime, limit: int, worker: str) -> list[QueuedSms]:
-        s, j = T.sms.c, T.jobs.c
+        s, j, g = T.sms.c, T.jobs.c, T.sms_guard.c
         # FOR UPDATE SKIP LOCKED: on PostgreSQL two senders never claim the same row; the
         # SQLite compiler leaves it out (one writer at a time there anyway).
         due = (
-            select(s.id)
+            select(s.id, s.phone, s.day, s.kind, j.service)
             .join(T.jobs, j.no == s.job_no)
             .where(s.state == "pending", s.next_attempt_at <= now, j.state == "running")
-            .order_by(s.id)
+            .order_by(s.first_start, s.id)
             .limit(limit)
             .with_for_update(of=T.sms, skip_locked=True)
         )
-        ids = [r[0] for r in await self.conn.execute(due)]
-        if not ids:
+        candidates = list(await self.conn.execute(due))
+        if not candidates:
+            return []
+        # The guard: one message per patient, day, service and kind, whatever the job.
+        for c in candidates:
+            others = CORRECTS if c.kind == "correction" else ("correction",)
+            await self.conn.execute(
+                delete(T.sms_guard).where(
+                    g.phone == c.phone,
+                    g.day == c.day,
+                    g.service == c.service,
+                    g.kind.in_(list(others)),
+                )
+            )
+            await self.conn.execute(
+                self._insert(T.sms_guard)
+                .values(phone=c.phone, day=c.day, service=c.service, kind=c.kind, sms_id=c.id)
+                .on_conflict_do_nothing()
+            )
+        owners = {
+            (r.phone, r.day, r.service, r.kind): r.sms_id
+            for r in await self.conn.execute(
+                select(g.phone, g.day, g.service, g.kind, g.sms_id).where(
+                    tuple_(g.phone, g.day).in_([(c.phone, c.day) for c in candidates])
+                )
+            )
+        }
+        won: list[int] = []
+        lost: list[int] = []
+        for c in candidates:
+            owner = owners.get((c.phone, c.day, c.service, c.kind))
+            (won if owner == c.id else lost).append(c.id)
+        if lost:
+            await self.conn.execute(
+                update(T.sms)
+                .where(s.id.in_(lost), s.state == "pending")
+                .values(state="cancelled", final_at=now, error="already sent by another job")
+            )
+        if not won:
             return []
         rows = await self.conn.execute(
             update(T.sms)
-            .where(s.id.in_(ids), s.state == "pending")
+            .where(s.id.in_(won), s.state == "pending")
             .values(state="sending", claimed_by=worker, claimed_at=now, attempts=s.attempts + 1)
             .returning(*T.sms.c)
         )
-        return sorted((_sms(r) for r in rows), key=lambda m: m.id)
+        return sorted((_sms(r) for r in rows), key=lambda m: (m.first_start, m.id))
 
     async def stale(self, *, before: datetime, limit: int = 500) -> list[QueuedSms]:
         s = T.sms.c
@@ -309,6 +431,11 @@ class SqlJobs(_Repo):
             )
         ).first()
         return _sms(row) if row else None
+
+    async def states_of(self, nos: Sequence[int]) -> dict[int, str]:
+        j = T.jobs.c
+        rows = await self.conn.execute(select(j.no, j.state).where(j.no.in_(list(nos))))
+        return {r.no: r.state for r in rows}
 
 
 class SqlSuppressions(_Repo):

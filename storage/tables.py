@@ -255,7 +255,7 @@ sms = Table(
     Index("ix_sms_job_no_state", "job_no", "state"),
     Index("ix_sms_state_next_attempt_at", "state", "next_attempt_at"),
     Index("ix_sms_provider_id", "provider_id"),
-    Index("ix_sms_job_no_phone_day", "job_no", "phone", "day", unique=True),
+    Index("ix_sms_job_no_phone_day_kind", "job_no", "phone", "day", "kind", unique=True),
     Index("ix_sms_phone_day", "phone", "day"),
 )
 
@@ -264,5 +264,31 @@ suppressions = Table(
     metadata,
     Column("phone", String(32), primary_key=True),
     Column("source", String(32), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)
+
+# One SMS per patient, day, service and kind, whatever the job: a message row must win its
+# guard row (inserted when it is claimed) before it is handed to the gateway. The guard is
+# released when the message ends without reaching the patient (failed, expired, cancelled).
+sms_guard = Table(
+    "sms_guard",
+    metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("service", String(64), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("sms_id", Integer, ForeignKey("sms.id"), nullable=False),
+)
+
+# Delivery receipts that arrived before the sender wrote the provider's id (a fast
+# callback, or another process): applied when the id is written.
+sms_receipts = Table(
+    "sms_receipts",
+    metadata,
+    Column("provider", String(16), primary_key=True),
+    Column("provider_id", String(128), primary_key=True),
+    Column("state", String(16), nullable=False),
+    Column("error", String(64)),
+    Column("opted_out", Boolean, nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )

@@ -40,4 +40,4 @@ def build_gateway(settings: Settings, data_dir: Path) -> SmsGateway:
         raise ConfigError(
             f"notify.smpp: set system_id in the config and the password in {n.smpp.password_env}"
         )
-    return SmppGateway(n.smpp, password)
+    return SmppGateway(n.smpp, password, region=settings.appointments.region)

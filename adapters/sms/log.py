@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -35,7 +36,7 @@ class LogGateway:
     def _load(self) -> None:
         if not self.path.exists():
             return
-        with self.path.open(encoding="utf-8") as f:
+        with self._lock, self.path.open(encoding="utf-8") as f:
             for line in f:
                 try:
                     item = json.loads(line)
@@ -50,7 +51,7 @@ class LogGateway:
         with self._lock:
             if msg.key in self._keys:  # never twice, even if asked twice
                 return self._keys[msg.key]
-            ident = f"log-{len(self._keys) + 1}"
+            ident = f"log-{uuid.uuid4().hex[:16]}"
             line = json.dumps(
                 {
                     "at": datetime.now(UTC).isoformat(),
@@ -68,6 +69,8 @@ class LogGateway:
             return ident
 
     async def lookup(self, msg: OutgoingSms, *, since: datetime) -> Lookup | None:
+        if msg.key not in self._keys:  # another process may have written it
+            await asyncio.to_thread(self._load)
         ident = self._keys.get(msg.key)
         return Lookup(found=True, provider_id=ident) if ident else Lookup(found=False)
 

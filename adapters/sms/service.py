@@ -18,7 +18,6 @@ from zoneinfo import ZoneInfo
 from adapters.runtime import Runtime, build_runtime, send_options
 from adapters.sms import build_gateway
 from adapters.web import WebServer
-from bot.clock import Clock
 from bot.config import Settings
 from bot.decisions import resolve
 from bot.model import Decision
@@ -33,32 +32,20 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def build_sender(
-    runtime: Runtime,
-    data_dir: Path,
-    web: WebServer | None,
-    *,
-    clock: Clock | None = None,
-    force_log: bool = False,
-) -> SmsSender:
+def build_sender(runtime: Runtime, data_dir: Path, web: WebServer | None) -> SmsSender:
     """The configured gateway and a sender over it; Twilio's callbacks mount on ``web``.
 
-    ``clock``: the time that decides expiry (a drill's); ``force_log``: send nothing.
+    The sender runs on real time (expiry), whatever clock the chat side uses.
     """
     settings = runtime.settings
-    if force_log:
-        settings = settings.model_copy(
-            update={"notify": settings.notify.model_copy(update={"gateway": "log"})}
-        )
     gateway = build_gateway(settings, data_dir)
     install = getattr(gateway, "install", None)
     if web is not None and install is not None:
         install(web.app)
-    clock = clock or runtime.wall_clock
-    receipts = ReceiptHandler(runtime.db.uow, clock)
+    receipts = ReceiptHandler(runtime.db.uow, runtime.wall_clock)
     sender = SmsSender(
         runtime.db.uow,
-        clock,
+        runtime.wall_clock,
         gateway,
         catalog=runtime.catalog,
         notify=runtime.dispatcher.notify,
@@ -156,10 +143,14 @@ async def write_report(db: Database, settings: Settings, job_no: int, out: TextI
                 rows += 1
         if job.kind == "notify":
             latest: dict[date, list[Decision]] = {}
-            for a in await uow.appointments.in_scope(
+            scope = await uow.appointments.in_scope(
                 service=job.service, sites=job.sites, first=job.first_day, last=job.last_day
-            ):
-                if a.phone_kind == "mobile":
+            )
+            stopped = await uow.suppressions.among(
+                sorted({a.phone for a in scope if a.phone and a.phone_kind == "mobile"})
+            )
+            for a in scope:
+                if a.phone_kind == "mobile" and a.phone not in stopped:
                     continue
                 if a.day not in latest:
                     latest[a.day] = await uow.decisions.latest_covering(
@@ -172,7 +163,9 @@ async def write_report(db: Database, settings: Settings, job_no: int, out: TextI
                 writer.writerow(
                     (
                         job_no,
-                        f"no-mobile ({a.phone_kind})",
+                        "opted-out (STOP)"
+                        if a.phone in stopped and a.phone_kind == "mobile"
+                        else f"no-mobile ({a.phone_kind})",
                         a.id,
                         a.day.isoformat(),
                         a.start.astimezone(tz).strftime("%H:%M"),

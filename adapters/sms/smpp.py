@@ -59,6 +59,7 @@ from smpplib import exceptions as smpp_exceptions
 from smpplib import gsm
 from smpplib import smpp as smpp_pdu
 
+from bot.appointments import classify_phone
 from bot.config import SmppSettings
 from bot.sms import (
     GatewayError,
@@ -280,10 +281,16 @@ class SmppGateway:
     name = "smpp"
 
     def __init__(
-        self, settings: SmppSettings, password: str, *, keepalive_seconds: float = 30.0
+        self,
+        settings: SmppSettings,
+        password: str,
+        *,
+        keepalive_seconds: float = 30.0,
+        region: str = "BE",
     ) -> None:
         self._settings = settings
         self._password = password
+        self._region = region  # for national-format senders of STOP replies
         self._timeout = settings.timeout_seconds
         self._keepalive = keepalive_seconds
         npi = 0 if settings.source_addr_ton == 5 else 1  # alphanumeric senders have no plan
@@ -681,7 +688,11 @@ class SmppGateway:
             log.warning("SMPP: a STOP reply from a non-numeric sender, ignored")
             return None
         log.info("SMPP: STOP reply received")
-        return _OptOut("+" + sender)
+        # international (TON 1) "32470..." or national "0470...": E.164 like the list's
+        ton = getattr(pdu, "source_addr_ton", 1)
+        raw = ("+" + sender) if ton == 1 or not sender.startswith("0") else sender
+        e164, _ = classify_phone(raw, self._region)
+        return _OptOut(e164 or "+" + sender)
 
     def _receipt(self, pdu: Any, text: str) -> Receipt | None:
         rid, stat, err = parse_receipt_text(text)

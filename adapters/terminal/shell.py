@@ -201,15 +201,18 @@ async def run_shell(
     shell = Shell(runtime, user=user, jsonl=jsonl)
     await shell.start()
     interactive = stdin.isatty() and not jsonl
-    # SMS jobs approved here are sent from here; a drill (--now) never texts anyone: it
-    # writes to the log gateway's file whatever the config says.
+    # SMS jobs approved here are sent from here (one sender per SQLite database: if
+    # `crisiscell run` is sending, this one waits). A drill (--now) sends nothing at all:
+    # its shifted clock must never touch real jobs' messages.
     drill = isinstance(runtime.clock, DrillClock)
-    sms = build_sender(runtime, data_dir(), None, clock=runtime.clock, force_log=drill)
-    sms.on_outbox = shell.sender.wake
+    sms = None if drill else build_sender(runtime, data_dir(), None)
+    if sms is not None:
+        sms.on_outbox = shell.sender.wake
 
     def wake_all() -> None:
         shell.sender.wake()
-        sms.wake()
+        if sms is not None:
+            sms.wake()
 
     runtime.dispatcher.on_commit = wake_all
     briefings = BriefingScheduler(
@@ -221,7 +224,9 @@ async def run_shell(
     )
     sender_task = asyncio.create_task(shell.sender.run(), name="outbox-sender")
     briefing_task = asyncio.create_task(briefings.run(), name="briefings")
-    sms_task = asyncio.create_task(sms.run(), name="sms-sender")
+    tasks = [sender_task, briefing_task]
+    if sms is not None:
+        tasks.append(asyncio.create_task(sms.run(), name="sms-sender"))
     save_history = _setup_readline(history) if (interactive and history) else (lambda: None)
     try:
         if interactive:
@@ -244,7 +249,7 @@ async def run_shell(
                 break
     finally:
         save_history()
-        for task in (sender_task, briefing_task, sms_task):
+        for task in tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

@@ -9,7 +9,6 @@ patient. Canary numbers seeded in the data must never appear in a chat message o
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import signal
 import subprocess
@@ -57,6 +56,9 @@ listen = "127.0.0.1:{web_port}"
 gateway = "twilio"
 rate_per_second = {rate}
 concurrency = 4
+# a killed sender's lease and rows are taken over after 3 s (default 120 s)
+stale_after_seconds = 3
+lookup_grace_seconds = 0
 hospital = "CHR Example"
 hotline = "0800 00 000"
 
@@ -335,7 +337,7 @@ async def test_two_senders_on_postgresql_never_send_twice(pg_url: str) -> None:
                 gw,
                 catalog=h.runtime.catalog,
                 notify=h.runtime.dispatcher.notify,
-                options=SendOptions(rate_per_second=0, batch=25, reconcile_all_at_start=False),
+                options=SendOptions(rate_per_second=0, batch=25, exclusive=False),
                 worker=name,
             )
 
@@ -354,7 +356,6 @@ async def test_two_senders_on_postgresql_never_send_twice(pg_url: str) -> None:
             rows = list(claimed)
         assert {r.claimed_by for r in rows} == {"a", "b"}
         assert {r.attempts for r in rows} == {1}
-        assert json.loads(json.dumps(counts)) == counts
     finally:
         await second.dispose()
         await h.close()

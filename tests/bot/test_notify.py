@@ -4,6 +4,7 @@ patient and day, progress and final reports, corrections, and no phone number in
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ from bot.appointments import Appointment, classify_phone
 from bot.model import Lang
 from bot.notify import FORWARD
 from bot.sending import ReceiptHandler, SendOptions, SmsSender
+from bot.sms import OutgoingSms, Receipt
 from tests.fakes.sms import FakeGateway
 from tests.harness import DEFAULT_CONFIG, Harness
 
@@ -191,7 +193,7 @@ async def test_send_one_sms_per_patient_then_final_report(h: Harness) -> None:
     status = await h.facts("/notify status 1")
     assert status["state"] == "done"
     assert status["counts"] == {"total": 3, "submitted": 3}
-    assert status["to_call"] == 2  # landline + invalid
+    assert status["to_call"] == 3  # landline, invalid, opted out
     finals = [r for r in await outbox_replies(h) if r["facts"]["kind"] == "job-final"]
     assert {r["room"] for r in finals} == {"shell:local", "shell:cell-2"}
     text = render_text_of(finals[0])
@@ -279,7 +281,7 @@ async def test_messages_expire_rather_than_arrive_late(h: Harness) -> None:
     assert gw.accepted == []
     status = await h.facts("/notify status 1")
     assert status["counts"] == {"total": 3, "expired": 3}
-    assert status["to_call"] == 5
+    assert status["to_call"] == 6  # 3 expired, landline, invalid, opted out
 
 
 async def test_crash_after_accept_is_reconciled_not_resent(h: Harness) -> None:
@@ -313,7 +315,7 @@ async def test_unaskable_gateway_leaves_uncertain_for_a_phone_call(h: Harness) -
     await s2.run_until_idle()
     status = await h.facts("/notify status 1")
     assert status["counts"] == {"total": 3, "submitted": 2, "uncertain": 1}
-    assert status["state"] == "done" and status["to_call"] == 3
+    assert status["state"] == "done" and status["to_call"] == 4
     assert gw.count_to(phone(1)) == 1
 
 
@@ -356,6 +358,10 @@ async def test_revoked_decision_pauses_and_offers_a_correction(h: Harness) -> No
     assert "/notify correct 1" in render_text_of(affected[0])
     await s.run_until_idle()
     assert len(gw.accepted) == 2  # the paused job sends nothing more
+    # "maintained after all" needs an `open` decision, not just a revocation
+    none = await h.say("/notify correct 1")
+    assert none[0].facts["job"] is None and "`open` decision" in render_text(none[0])
+    await h.say("/decide consultations open monday")
     facts = await h.facts("/notify correct 1")
     assert facts["kind"] == "notify-draft" and facts["job"] == 2 and facts["recipients"] == 2
     assert "maintenu" in facts["samples"]["fr"]["text"]
@@ -372,7 +378,7 @@ async def test_decisions_changed_since_the_draft_block_approval(h: Harness) -> N
     await draft(h)
     await h.say("/decide consultations open monday at arlon")
     text = await h.text("/notify approve 1", user=MARTIN)
-    assert "changed since job #1 was drafted (no longer in force: #1" in text
+    assert "drafted (Monday 16 May 2022, Arlon: cancelled → open): nothing is sent" in text
     assert (await h.facts("/notify status 1"))["state"] == "draft"
 
 
@@ -440,3 +446,212 @@ async def test_stop_reply_is_honoured_by_the_next_job(h: Harness) -> None:
     async with h.runtime.db.uow() as uow:
         numbers = {m.phone for m in await uow.jobs.messages(1)}
     assert phone(2) not in numbers
+
+
+async def test_two_overlapping_jobs_never_text_a_patient_twice(h: Harness) -> None:
+    first = await draft(h)
+    second = await h.facts("/notify consultations monday")
+    assert second["recipients"] == first["recipients"] == 3
+    assert second["overlapping"] == [1]  # the dry run says so
+    await h.say("/notify approve 1", user=MARTIN)
+    await h.say("/notify approve 2", user=MARTIN)
+    gw = FakeGateway()
+    await sender(h, gw).run_until_idle()
+    assert gw.per_number() == {phone(1): 1, phone(2): 1, phone(3): 1}
+    counts_1 = (await h.facts("/notify status 1"))["counts"]
+    counts_2 = (await h.facts("/notify status 2"))["counts"]
+    assert counts_1 == {"total": 3, "submitted": 3}
+    assert counts_2 == {"total": 3, "cancelled": 3}  # "already sent by another job"
+
+
+async def test_a_failed_message_does_not_block_a_later_job(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    gw = FakeGateway()
+    gw.invalid.add(phone(2))
+    await sender(h, gw).run_until_idle()
+    gw.invalid.clear()  # the number was fixed in the scheduling system
+    facts = await h.facts("/notify consultations monday")
+    assert facts["recipients"] == 1 and facts["already"] == 2
+    await h.say("/notify approve 2", user=MARTIN)
+    await sender(h, gw).run_until_idle()
+    assert gw.per_number() == {phone(1): 1, phone(2): 1, phone(3): 1}
+
+
+async def test_a_patient_with_two_kinds_the_same_day_gets_both(h: Harness) -> None:
+    await seed(h, [appt("B1", phone(1), hour=14, site="bastogne")])
+    await h.say("/decide consultations cancelled monday at arlon")
+    await h.say("/decide consultations case-by-case monday at bastogne")
+    facts = await h.facts("/notify consultations monday")
+    assert facts["by_kind"] == {"cancelled": 3, "contact": 1}
+    await h.say("/notify approve 1", user=MARTIN)
+    gw = FakeGateway()
+    await sender(h, gw).run_until_idle()
+    assert gw.count_to(phone(1)) == 2  # one cancellation, one "we will contact you"
+
+
+async def test_two_corrections_send_once_and_a_recancelled_day_blocks_them(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    gw = FakeGateway()
+    s = sender(h, gw)
+    await s.run_until_idle()
+    await h.say("/decide consultations open monday")
+    assert (await h.facts("/notify correct 1"))["job"] == 2
+    assert (await h.facts("/notify correct 1"))["job"] == 3
+    assert "itself a correction" in await h.text("/notify correct 2")
+    await h.say("/notify approve 2", user=MARTIN)
+    await h.say("/notify approve 3", user=MARTIN)
+    await s.run_until_idle()
+    corrections = [m for m in gw.accepted if m.key.startswith(("job-2-", "job-3-"))]
+    assert len(corrections) == 3 and len({m.to for m in corrections}) == 3
+    # a correction drafted, then the day is cancelled again: it is never sent
+    await h.say("/decide consultations open tuesday")
+    await seed(h, [appt("T1", phone(9), day_offset=2)])
+    await h.say("/decide consultations cancelled tuesday")
+    await h.say("/notify consultations tuesday")  # job 4
+    await h.say("/notify approve 4", user=MARTIN)
+    await s.run_until_idle()
+    await h.say("/decide consultations open tuesday")
+    assert (await h.facts("/notify correct 4"))["job"] == 5
+    await h.say("/decide consultations cancelled tuesday")
+    text = await h.text("/notify approve 5", user=MARTIN)
+    assert "open → cancelled" in text and "nothing is sent" in text
+
+
+async def test_pause_stops_the_batch_in_flight(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    s = sender(h, FakeGateway(), concurrency=1)
+
+    class PausingGateway(FakeGateway):
+        async def submit(self, msg: OutgoingSms) -> str:
+            ident = await super().submit(msg)
+            if len(self.accepted) == 1:  # the cell pauses right after the first SMS
+                await h.say("/notify pause 1")
+                s.wake()
+            return ident
+
+    s.gateway = gw = PausingGateway()
+    await s.step()
+    assert len(gw.accepted) == 1
+    assert (await h.facts("/notify status 1"))["counts"] == {
+        "total": 3,
+        "submitted": 1,
+        "pending": 2,
+    }
+    # resumed later: the rest goes, and the job finishes with its final report
+    await h.say("/notify resume 1")
+    await s.run_until_idle()
+    assert len(gw.accepted) == 3
+    assert (await h.facts("/notify status 1"))["state"] == "done"
+
+
+async def test_a_job_whose_last_message_ended_while_paused_still_finishes(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    gw = FakeGateway()
+    gw.timeout_after_accept.add(phone(3))
+    s = sender(h, gw)
+    await s.run_until_idle()
+    await h.say("/notify pause 1")
+    await s.reconcile(everything=True)  # the last one settles while the job is paused
+    await h.say("/notify resume 1")
+    await s.run_until_idle()
+    assert (await h.facts("/notify status 1"))["state"] == "done"
+    finals = [r for r in await outbox_replies(h) if r["facts"]["kind"] == "job-final"]
+    assert len(finals) == 1
+
+
+async def test_an_outage_is_retried_until_expiry_then_to_phone(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    gw = FakeGateway()
+    gw.transient_next = 10**6  # the provider refuses everything for now
+    s = sender(h, gw)
+    for _ in range(8):  # several hours of refusals: still pending, not failed
+        await s.run_until_idle()
+        h.clock.advance(minutes=10)
+    counts = (await h.facts("/notify status 1"))["counts"]
+    assert counts == {"total": 3, "pending": 3}
+    gw.transient_next = 0  # back
+    h.clock.advance(minutes=10)
+    await s.run_until_idle()
+    assert gw.per_number() == {phone(1): 1, phone(2): 1, phone(3): 1}
+
+
+async def test_a_paused_job_expires_its_messages_to_the_call_list(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    await h.say("/notify pause 1")
+    h.clock.advance(hours=48)
+    await sender(h, FakeGateway()).run_until_idle()
+    status = await h.facts("/notify status 1")
+    assert status["counts"] == {"total": 3, "expired": 3}
+    assert status["to_call"] == 3 + 2 + 1  # expired, no mobile, opted out
+
+
+async def test_a_receipt_before_the_id_is_written_is_applied(h: Harness) -> None:
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    s = sender(h, FakeGateway())
+
+    class FastGateway(FakeGateway):
+        async def submit(self, msg: OutgoingSms) -> str:
+            ident = await super().submit(msg)
+            # the provider's callback outruns the sender's write
+            await s.receipts.receipt(Receipt("fake", ident, "delivered"))
+            return ident
+
+    s.gateway = FastGateway()
+    await s.run_until_idle()
+    assert (await h.facts("/notify status 1"))["counts"] == {"total": 3, "delivered": 3}
+
+
+async def test_a_live_senders_rows_are_never_taken_over(h: Harness) -> None:
+    """Sender A is slow (its gateway has not answered); B reconciles "stale" rows. A's
+    heartbeat keeps its rows its own, so B does not re-send them."""
+    await draft(h)
+    await h.say("/notify approve 1", user=MARTIN)
+    release, all_in = asyncio.Event(), asyncio.Event()
+
+    class SlowGateway(FakeGateway):
+        async def submit(self, msg: OutgoingSms) -> str:
+            ident = await super().submit(msg)
+            if len(self.accepted) == 3:
+                all_in.set()
+            await release.wait()
+            return ident
+
+    gw = SlowGateway()
+    a = sender(h, gw, exclusive=False)
+    b = sender(h, gw, exclusive=False)
+    a.worker, b.worker = "a", "b"
+    sending = asyncio.create_task(a.step())
+    await all_in.wait()
+    h.clock.advance(seconds=600)  # long past stale_after
+    await a.heartbeat()
+    assert await b.reconcile(everything=False) == 0
+    release.set()
+    await sending
+    await b.run_until_idle()
+    assert set(gw.per_number().values()) == {1}
+    assert (await h.facts("/notify status 1"))["counts"] == {"total": 3, "submitted": 3}
+
+
+async def test_one_sender_at_a_time_on_sqlite(h: Harness) -> None:
+    a = sender(h, FakeGateway())
+    b = sender(h, FakeGateway())
+    a.worker, b.worker = "a", "b"
+    assert await a.renew_lease()
+    assert not await b.renew_lease()  # standby while a lives
+    h.clock.advance(seconds=121)  # a stopped renewing
+    assert await b.renew_lease()
+
+
+async def test_log_gateway_warns_that_nothing_leaves(h: Harness) -> None:
+    facts = await draft(h)
+    assert facts["sends_nothing"] is True
+    drafts = [r for r in await outbox_replies(h) if r["facts"]["kind"] == "notify-draft"]
+    assert "no SMS will leave" in render_text_of(drafts[0])
+    assert "no number" in render_text_of(drafts[0])  # no hotline configured

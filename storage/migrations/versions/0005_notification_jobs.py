@@ -79,7 +79,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_sms_key")),
     )
     with op.batch_alter_table("sms", schema=None) as batch_op:
-        batch_op.create_index("ix_sms_job_no_phone_day", ["job_no", "phone", "day"], unique=True)
+        batch_op.create_index(
+            "ix_sms_job_no_phone_day_kind", ["job_no", "phone", "day", "kind"], unique=True
+        )
         batch_op.create_index("ix_sms_phone_day", ["phone", "day"], unique=False)
         batch_op.create_index("ix_sms_job_no_state", ["job_no", "state"], unique=False)
         batch_op.create_index("ix_sms_provider_id", ["provider_id"], unique=False)
@@ -87,15 +89,38 @@ def upgrade() -> None:
             "ix_sms_state_next_attempt_at", ["state", "next_attempt_at"], unique=False
         )
 
+    op.create_table(
+        "sms_guard",
+        sa.Column("phone", sa.String(length=32), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("service", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("sms_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["sms_id"], ["sms.id"], name=op.f("fk_sms_guard_sms_id_sms")),
+        sa.PrimaryKeyConstraint("phone", "day", "service", "kind", name=op.f("pk_sms_guard")),
+    )
+    op.create_table(
+        "sms_receipts",
+        sa.Column("provider", sa.String(length=16), nullable=False),
+        sa.Column("provider_id", sa.String(length=128), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("error", sa.String(length=64), nullable=True),
+        sa.Column("opted_out", sa.Boolean(), nullable=False),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("provider", "provider_id", name=op.f("pk_sms_receipts")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("sms_receipts")
+    op.drop_table("sms_guard")
 
     with op.batch_alter_table("sms", schema=None) as batch_op:
         batch_op.drop_index("ix_sms_phone_day")
         batch_op.drop_index("ix_sms_state_next_attempt_at")
         batch_op.drop_index("ix_sms_provider_id")
         batch_op.drop_index("ix_sms_job_no_state")
-        batch_op.drop_index("ix_sms_job_no_phone_day")
+        batch_op.drop_index("ix_sms_job_no_phone_day_kind")
 
     op.drop_table("sms")
     op.drop_table("suppressions")
