@@ -177,6 +177,7 @@ class SmsSender:
         self._limiter = AsyncLimiter(1, 1.0 / rate) if rate > 0 else None
         self._inflight: set[int] = set()
         self._job_states: dict[int, str] = {}
+        self._states_lock = asyncio.Lock()
         self._states_read = 0.0
         self.started = asyncio.Event()
         self.sent = 0  # accepted by the gateway, this process
@@ -320,11 +321,13 @@ class SmsSender:
 
     async def _still_running(self, job_no: int) -> bool:
         """The job's state, re-read at most twice a second (pause stops a batch quickly)."""
-        if job_no not in self._job_states or time.monotonic() - self._states_read > 0.5:
-            async with self.uow_factory() as uow:
-                self._job_states = await uow.jobs.states_of(sorted({*self._job_states, job_no}))
-            self._states_read = time.monotonic()
-        return self._job_states.get(job_no) == "running"
+        async with self._states_lock:  # one read for all the messages waiting on it
+            if job_no not in self._job_states or time.monotonic() - self._states_read > 0.5:
+                async with self.uow_factory() as uow:
+                    wanted = sorted({*self._job_states, job_no})
+                    self._job_states = await uow.jobs.states_of(wanted)
+                self._states_read = time.monotonic()
+            return self._job_states.get(job_no) == "running"
 
     async def _send_one(self, m: QueuedSms) -> _Outcome:
         async with self._sem:

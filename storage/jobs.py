@@ -356,22 +356,30 @@ class SqlJobs(_Repo):
         candidates = list(await self.conn.execute(due))
         if not candidates:
             return []
-        # The guard: one message per patient, day, service and kind, whatever the job.
-        for c in candidates:
-            others = CORRECTS if c.kind == "correction" else ("correction",)
-            await self.conn.execute(
-                delete(T.sms_guard).where(
-                    g.phone == c.phone,
-                    g.day == c.day,
-                    g.service == c.service,
-                    g.kind.in_(list(others)),
+        # The guard: one message per patient, day, service and kind, whatever the job. A
+        # correction takes back a cancellation (and the other way round): the older guard
+        # of the other kind goes.
+        for kinds, takes_back in ((("correction",), CORRECTS), (CORRECTS, ("correction",))):
+            keys = [(c.phone, c.day, c.service) for c in candidates if c.kind in kinds]
+            if keys:
+                await self.conn.execute(
+                    delete(T.sms_guard).where(
+                        tuple_(g.phone, g.day, g.service).in_(keys), g.kind.in_(list(takes_back))
+                    )
                 )
-            )
-            await self.conn.execute(
-                self._insert(T.sms_guard)
-                .values(phone=c.phone, day=c.day, service=c.service, kind=c.kind, sms_id=c.id)
-                .on_conflict_do_nothing()
-            )
+        await self.conn.execute(
+            self._insert(T.sms_guard).on_conflict_do_nothing(),
+            [
+                {
+                    "phone": c.phone,
+                    "day": c.day,
+                    "service": c.service,
+                    "kind": c.kind,
+                    "sms_id": c.id,
+                }
+                for c in candidates
+            ],
+        )
         owners = {
             (r.phone, r.day, r.service, r.kind): r.sms_id
             for r in await self.conn.execute(
