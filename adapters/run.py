@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adapters.runtime import Runtime, build_runtime, data_dir
-from adapters.sms.service import build_sender, needs_web, web_listen
+from adapters.sms.service import build_sender, web_listen
+from adapters.status_web import StatusSite
 from adapters.web import WebServer
 from bot.briefing import BriefingScheduler
 from bot.config import ConfigError, Settings
@@ -65,7 +66,9 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         loop.add_signal_handler(sig, stop.set)
     tasks: list[asyncio.Task[None]] = []
     adapters: list[MatrixAdapter | TeamsAdapter] = []
-    web = WebServer() if (settings.teams.enabled or needs_web(settings)) else None
+    # The web server always runs: the status board, /healthz, /metrics (and Teams, Twilio).
+    web = WebServer()
+    StatusSite(runtime).install(web.app)
     try:
         # The SMS sender: its gateway's callbacks (Twilio) mount on the web server.
         sms = build_sender(runtime, data_dir(), web)
@@ -101,13 +104,14 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             teams = TeamsAdapter(runtime, t, tokens=tokens, bot_name=settings.bot.name)
             ports[teams.platform] = teams
             adapters.append(teams)
-            assert web is not None
             teams.install(web.app)
             await teams.start()
             closers.append(teams.close)
-        if web is not None:
+        try:
             await web.start(web_listen(settings))
-            closers.append(web.stop)
+        except OSError as e:
+            raise ConfigError(f"web: cannot listen on {web_listen(settings)}: {e.strerror}") from e
+        closers.append(web.stop)
         sender = OutboxSender(runtime.db.uow, runtime.wall_clock, ports)
         for adapter in adapters:
             adapter.sender = sender

@@ -14,6 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.events import EventBus
+from bot.health import Health
 from bot.job_reports import JobWatch
 from bot.notify import NotifyOptions
 from bot.plan import Alerts
@@ -34,6 +35,7 @@ class Runtime:
     catalog: Catalog
     directory: Directory
     dispatcher: Dispatcher
+    health: Health
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -108,4 +110,5 @@ async def build_runtime(
         notify=notify_options(settings),
     )
     wall_clock = SystemClock(settings.bot.timezone)
-    return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher)
+    health = Health(wall_clock)
+    return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher, health)

@@ -283,8 +283,15 @@ def template_problem(text: str) -> str | None:
 
 
 class WebSection(_Model):
-    # The bot's web server (Teams endpoint, SMS callbacks). Default: teams.listen.
+    # The bot's web server (status board, /healthz, /metrics, Teams endpoint, SMS
+    # callbacks). Default address: teams.listen.
     listen: str | None = None
+    # The internal board (authors, whole notes, SMS jobs) needs this token, taken from
+    # this environment variable (?token=... or "Authorization: Bearer ..."). Unset: no
+    # internal view.
+    internal_token_env: str = "CRISISCELL_WEB_TOKEN"
+    # /healthz answers 503 when a message has waited longer than this to be delivered.
+    outbox_lag_seconds: int = Field(default=300, ge=10)
 
 
 class ShellSection(_Model):
@@ -553,8 +560,13 @@ system_id = "hospital"
 source_addr = "HOSPITAL"
 
 [web]
-# The bot's web server (Teams endpoint, SMS callbacks). Default: teams.listen.
+# The bot's web server: the status board (/), /api/v1/status, /healthz, /metrics, the
+# Teams endpoint and SMS callbacks. Default address: teams.listen. Put a TLS reverse
+# proxy in front of it to publish the board.
 # listen = "127.0.0.1:3978"
+# The internal board needs the token in CRISISCELL_WEB_TOKEN (?token=...).
+internal_token_env = "CRISISCELL_WEB_TOKEN"
+outbox_lag_seconds = 300
 
 [shell]
 # Who types in `crisiscell shell` unless --as says otherwise, and their roles.

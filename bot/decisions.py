@@ -175,3 +175,16 @@ async def board(
         for no, group in groups.items():
             rows.append(BoardRow(service, tuple(group), by_no.get(no) if no else None))
     return rows
+
+
+NOTE_INTERNAL = "||"
+
+
+def public_note(note: str) -> str:
+    """The part of a decision's note the public may read: what comes before ``||``.
+
+    ``/decide radiology cancelled monday : patients will be called || PACS down, see IT``
+    shows "patients will be called" on the public board; the internal board and the
+    crisis record keep the whole note.
+    """
+    return note.split(NOTE_INTERNAL, 1)[0].strip()

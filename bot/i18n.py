@@ -1069,3 +1069,73 @@ MESSAGES.update(
         ),
     }
 )
+
+
+# --- the status web page -----------------------------------------------------------------
+MESSAGES.update(
+    {
+        "web.title": _m(
+            "État des services", "Service status", "Stand van de diensten", "Stand der Dienste"
+        ),
+        "web.updated": _m(
+            "Mis à jour : {time}", "Updated: {time}", "Bijgewerkt: {time}", "Aktualisiert: {time}"
+        ),
+        "web.refresh": _m(
+            "Cette page se met à jour chaque minute.",
+            "This page updates itself every minute.",
+            "Deze pagina wordt elke minuut bijgewerkt.",
+            "Diese Seite aktualisiert sich jede Minute.",
+        ),
+        "web.no_decision": _m(
+            "aucune décision", "no decision", "geen beslissing", "keine Entscheidung"
+        ),
+        "web.no_news": _m("pas de nouvelles", "no news", "geen nieuws", "keine Meldung"),
+        "web.service": _m("Service", "Service", "Dienst", "Dienst"),
+        "web.legend": _m("Légende", "Legend", "Legende", "Legende"),
+        "web.legend.open": _m("ouvert", "open", "open", "offen"),
+        "web.legend.partial": _m(
+            "réduit ou au cas par cas",
+            "reduced or case by case",
+            "beperkt of geval per geval",
+            "eingeschränkt oder Einzelfall",
+        ),
+        "web.legend.stopped": _m(
+            "annulé ou fermé",
+            "cancelled or closed",
+            "geannuleerd of gesloten",
+            "abgesagt oder geschlossen",
+        ),
+        "web.legend.none": _m(
+            "aucune décision enregistrée",
+            "no decision recorded",
+            "geen beslissing geregistreerd",
+            "keine Entscheidung erfasst",
+        ),
+        "web.plan": _m(
+            "Rétablissement de l'informatique",
+            "IT restoration",
+            "Herstel van de informatica",
+            "Wiederherstellung der IT",
+        ),
+        "web.progress": _m(
+            "{done} système(s) rétabli(s) sur {total}",
+            "{done} of {total} systems restored",
+            "{done} van {total} systemen hersteld",
+            "{done} von {total} Systemen wiederhergestellt",
+        ),
+        "web.system": _m("Système", "System", "Systeem", "System"),
+        "web.state": _m("État", "State", "Toestand", "Zustand"),
+        "web.eta": _m("Prévu", "Expected", "Verwacht", "Erwartet"),
+        "web.note": _m("Remarque", "Note", "Opmerking", "Hinweis"),
+        "web.owner": _m("Responsable", "Owner", "Verantwoordelijke", "Zuständig"),
+        "web.jobs": _m("Envois de SMS", "SMS jobs", "Sms-verzendingen", "SMS-Aufträge"),
+        "web.internal": _m("Vue interne", "Internal view", "Interne weergave", "Interne Ansicht"),
+        "web.decided": _m(
+            "décision n° {no}, {author}",
+            "decision #{no}, {author}",
+            "beslissing nr. {no}, {author}",
+            "Entscheidung Nr. {no}, {author}",
+        ),
+        "web.language": _m("Langue", "Language", "Taal", "Sprache"),
+    }
+)

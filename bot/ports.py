@@ -207,6 +207,20 @@ class AppointmentRepository(Protocol):
     async def get_many(self, ids: Sequence[str]) -> list[Appointment]: ...
 
 
+class StatsRepository(Protocol):
+    """Counts for monitoring (/metrics, /healthz)."""
+
+    async def commands(self) -> list[tuple[str, str, int]]: ...
+
+    async def outbox(self) -> list[tuple[str, str, str, int]]: ...
+
+    async def oldest_pending(self) -> datetime | None: ...
+
+    async def sms(self) -> list[tuple[str, int]]: ...
+
+    async def jobs(self) -> list[tuple[str, int]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Handlers and services use it; only the dispatcher commits."""
 
@@ -245,6 +259,9 @@ class UnitOfWork(Protocol):
 
     @property
     def suppressions(self) -> SuppressionRepository: ...
+
+    @property
+    def stats(self) -> StatsRepository: ...
 
     events: list[object]
     """Domain events raised in this unit of work; the dispatcher hands them to subscribers."""

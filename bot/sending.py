@@ -36,6 +36,7 @@ from aiolimiter import AsyncLimiter
 from bot.catalog import Catalog
 from bot.clock import Clock
 from bot.dispatcher import crash_point
+from bot.health import Health
 from bot.job_reports import final_reply, post_to_job_rooms, progress_reply
 from bot.model import Actor, Lang, Reply, RoomRef
 from bot.notify import (
@@ -159,6 +160,7 @@ class SmsSender:
         default_lang: Lang = "fr",
         receipts: ReceiptHandler | None = None,
         on_outbox: Callable[[], None] | None = None,
+        health: Health | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -170,6 +172,7 @@ class SmsSender:
         self.default_lang = default_lang
         self.receipts = receipts or ReceiptHandler(uow_factory, clock)
         self.on_outbox = on_outbox
+        self.health = health
         self._wake = asyncio.Event()
         self._sem = asyncio.Semaphore(options.concurrency)
         rate = options.rate_per_second
@@ -198,8 +201,10 @@ class SmsSender:
         while True:
             try:
                 await self.gateway.start(self.receipts)
+                self._health(True, f"gateway {self.gateway.name}")
                 break
             except Exception as e:
+                self._health(False, f"gateway {self.gateway.name} unavailable")
                 log.error("SMS gateway %s unavailable (%s); retrying", self.gateway.name, e)
                 await asyncio.sleep(backoff)
                 backoff = min(60.0, backoff * 2)
@@ -217,7 +222,9 @@ class SmsSender:
                     n = await self.step()
                     if not n:
                         await self.finish_idle_jobs()
+                    self._health(True, f"gateway {self.gateway.name}")
                 except Exception:
+                    self._health(False, "sending failed; retrying")
                     log.exception("SMS sender step failed; retrying shortly")
                     n = 0
                     await asyncio.sleep(1.0)
@@ -238,6 +245,13 @@ class SmsSender:
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
             await self.gateway.close()
+
+    def _health(self, ok: bool, detail: str) -> None:
+        if self.health is not None:
+            if ok:
+                self.health.success("sms", detail)
+            else:
+                self.health.failure("sms", detail)
 
     async def _next_timeout(self) -> float:
         stale = self.options.stale_after.total_seconds()

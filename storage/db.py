@@ -36,6 +36,7 @@ from storage.repos import (
     SqlState,
     SqlSubscriptions,
 )
+from storage.stats import SqlStats
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -190,6 +191,7 @@ class SqlUnitOfWork:
         self.appointments = SqlAppointments(conn)
         self.jobs = SqlJobs(conn)
         self.suppressions = SqlSuppressions(conn)
+        self.stats = SqlStats(conn)
         self.events = []
         return self
 

@@ -22,7 +22,7 @@ from nio import (
     SyncResponse,
 )
 
-from tests.synapse import Synapse
+from tests.synapse import Synapse, free_port
 
 FACTS = "io.crisiscell.facts"
 
@@ -133,7 +133,15 @@ class Human:
 class BotProcess:
     """`crisiscell run` as a real process, with its own config, database and store."""
 
-    def __init__(self, root: Path, synapse: Synapse, bot_id: str, cell: list[str]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        synapse: Synapse,
+        bot_id: str,
+        cell: list[str],
+        *,
+        homeserver: str | None = None,
+    ) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
         people = "\n".join(
@@ -141,9 +149,11 @@ class BotProcess:
             for n, uid in enumerate(cell)
         )
         self.config = root / "crisiscell.toml"
+        self.web_port = free_port()
         self.config.write_text(
-            f'[bot]\nlanguage = "en"\n\n{people}\n'
-            f'[matrix]\nenabled = true\nhomeserver = "{synapse.url}"\nuser_id = "{bot_id}"\n'
+            f'[bot]\nlanguage = "en"\n\n[web]\nlisten = "127.0.0.1:{self.web_port}"\n\n{people}\n'
+            f'[matrix]\nenabled = true\nhomeserver = "{homeserver or synapse.url}"\n'
+            f'user_id = "{bot_id}"\n'
             f'store_dir = "{root / "matrix"}"\n',
             encoding="utf-8",
         )

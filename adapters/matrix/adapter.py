@@ -15,16 +15,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import io
 import json
 import logging
 import os
 import re
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from nio import (
     AsyncClient,
     AsyncClientConfig,
@@ -41,6 +43,7 @@ from nio import (
     RoomSendResponse,
     SyncError,
     SyncResponse,
+    UploadResponse,
     WhoamiResponse,
 )
 from nio.exceptions import OlmUnverifiedDeviceError
@@ -49,7 +52,7 @@ from adapters.matrix.errors import MatrixError
 from adapters.matrix.render import render
 from adapters.runtime import Runtime
 from bot.config import MatrixSection
-from bot.model import Incoming, room_ref
+from bot.model import Attachment, Incoming, room_ref
 from bot.outbox import OutboxSender
 from bot.ports import OutboxItem
 
@@ -199,15 +202,26 @@ class MatrixAdapter:
             token = await uow.state.get(TOKEN_KEY)
             last_ts = int(await uow.state.get(LAST_TS_KEY) or 0)
         failures = 0
+        health = self.runtime.health
+        # a long poll answers within 30 s: silence for 90 s means the loop is stuck
+        health.register(PLATFORM, stale_after=timedelta(seconds=90))
+        recovering = False
         while not stop.is_set():
             first = token is None
             try:
+                # after a failure, an immediate sync: the bot is known healthy again at once
                 resp = await self.client.sync(
-                    timeout=0 if first else 30_000, since=token, full_state=True if first else None
+                    timeout=0 if first or recovering else 30_000,
+                    since=token,
+                    full_state=True if first else None,
                 )
-            except (OSError, TimeoutError) as e:
-                resp = SyncError(str(e))
+            except (OSError, TimeoutError, aiohttp.ClientError) as e:
+                # the homeserver or the network is gone (a dropped connection is an
+                # aiohttp.ClientError, not an OSError): retry, never stop the bot
+                resp = SyncError(f"{type(e).__name__}: {e}")
             if not isinstance(resp, SyncResponse):
+                health.failure(PLATFORM, f"sync failed: {type(resp).__name__}")
+                recovering = True
                 failures += 1
                 wait = (
                     _retry_wait(self.client, resp, failures)
@@ -219,6 +233,8 @@ class MatrixAdapter:
                     await asyncio.wait_for(stop.wait(), wait)
                 continue
             failures = 0
+            recovering = False
+            health.success(PLATFORM, "syncing")
             log.debug("Matrix: sync batch %s", resp.next_batch)
             await self._keys_housekeeping()
             await self._invites(resp)
@@ -390,11 +406,38 @@ class MatrixAdapter:
         room = self.client.rooms.get(room_id)
         if room is not None and room.encrypted and self.client.olm is None:
             raise MatrixError("encrypted room but no crypto store: refusing to send plaintext")
-        for n, content in enumerate(render(item.reply, reply_to=item.reply_to)):
+        contents = list(render(item.reply, reply_to=item.reply_to))
+        encrypted = room is not None and room.encrypted
+        for a in item.reply.attachments:  # a file (an export): uploaded, then an m.file event
+            contents.append(await self._upload(a, encrypted=encrypted))
+        for n, content in enumerate(contents):
             # The outbox key makes the transaction id: the homeserver drops a repeat.
             txn = hashlib.sha256(f"{item.key}#{n}".encode()).hexdigest()[:32]
             resp = await self._send(room_id, content, txn)
             self.sent_events.append(resp.event_id)
+
+    async def _upload(self, a: Attachment, *, encrypted: bool) -> dict[str, Any]:
+        data = a.content.encode("utf-8")
+        resp, keys = await self.client.upload(
+            io.BytesIO(data),
+            content_type=a.media_type,
+            filename=a.name,
+            encrypt=encrypted,
+            filesize=len(data),
+        )
+        if not isinstance(resp, UploadResponse):
+            raise MatrixError(f"Matrix upload failed: {resp}")
+        content: dict[str, Any] = {
+            "msgtype": "m.file",
+            "body": a.name,
+            "filename": a.name,
+            "info": {"mimetype": a.media_type, "size": len(data)},
+        }
+        if encrypted and keys is not None:
+            content["file"] = {**keys, "url": resp.content_uri}
+        else:
+            content["url"] = resp.content_uri
+        return content
 
     async def _room_send(self, room_id: str, content: dict[str, Any], txn: str) -> Any:
         kwargs: dict[str, Any] = {"ignore_unverified_devices": self.cfg.trust == "all"}

@@ -53,6 +53,7 @@ def build_sender(runtime: Runtime, data_dir: Path, web: WebServer | None) -> Sms
         worker=worker_id(),
         default_lang=settings.bot.language,
         receipts=receipts,
+        health=runtime.health,
     )
     return sender
 

@@ -168,6 +168,7 @@ class TeamsAdapter:
 
     async def start(self) -> None:
         self.session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+        self.runtime.health.success(self.platform, "endpoint ready")
 
     async def close(self) -> None:
         """Let replies being sent finish (briefly), then stop."""

@@ -1,0 +1,225 @@
+"""The status board on the bot's web server: ``/`` (HTML), ``/api/v1/status`` (JSON),
+``/healthz`` and ``/metrics`` (Prometheus text format).
+
+The board is public by default: statuses and the public part of notes. The internal view
+(authors, whole notes, SMS jobs) needs the token from ``[web] internal_token_env``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, select_autoescape
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+from adapters.runtime import Runtime
+from bot.board_view import Audience, board_page, three_days
+from bot.i18n import t
+from bot.model import Lang, as_lang
+
+STATIC = Path(__file__).parent / "static"
+WEB_LANGS: tuple[tuple[Lang, str], ...] = (
+    ("fr", "Français"),
+    ("nl", "Nederlands"),
+    ("en", "English"),
+    ("de", "Deutsch"),
+)
+
+
+def negotiate(accept: str, default: Lang) -> Lang:
+    """The first language of an Accept-Language header we speak, by quality."""
+    choices: list[tuple[float, int, Lang]] = []
+    for n, part in enumerate(accept.split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        lang = as_lang(tag.strip().lower()[:2])
+        if lang is not None and q > 0:
+            choices.append((-q, n, lang))
+    return min(choices)[2] if choices else default
+
+
+class StatusSite:
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.env = Environment(
+            loader=PackageLoader("adapters", "templates"),
+            autoescape=select_autoescape(),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+
+    def install(self, app: web.Application) -> None:
+        app.router.add_get("/", self.board)
+        app.router.add_get("/api/v1/status", self.api_status)
+        app.router.add_get("/healthz", self.healthz)
+        app.router.add_get("/metrics", self.metrics)
+        app.router.add_static("/static", STATIC)
+
+    # --- who is asking -------------------------------------------------------------------
+
+    def _token(self) -> str | None:
+        return os.environ.get(self.settings.web.internal_token_env) or None
+
+    def audience(self, request: web.Request) -> Audience:
+        """``internal`` with the right token, ``public`` without one; a wrong one: 403."""
+        given = request.query.get("token") or ""
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            given = auth[7:].strip()
+        if not given:
+            return "public"
+        token = self._token()
+        if token and hmac.compare_digest(given.encode(), token.encode()):
+            return "internal"
+        raise web.HTTPForbidden(text="wrong token\n")
+
+    def lang(self, request: web.Request) -> Lang:
+        asked = as_lang(request.query.get("lang", ""))
+        return asked or negotiate(
+            request.headers.get("Accept-Language", ""), self.settings.bot.language
+        )
+
+    # --- pages ---------------------------------------------------------------------------
+
+    async def _page(self, audience: Audience, lang: Lang, days: list[date]) -> Any:
+        rt = self.runtime
+        async with rt.db.uow() as uow:
+            return await board_page(
+                uow,
+                rt.catalog,
+                days=days,
+                lang=lang,
+                audience=audience,
+                tz=rt.clock.tz,
+                now=rt.clock.now(),
+            )
+
+    async def board(self, request: web.Request) -> web.StreamResponse:
+        audience = self.audience(request)
+        lang = self.lang(request)
+        page = await self._page(audience, lang, three_days(self.runtime.clock.now().date()))
+        token = request.query.get("token")
+
+        def link(code: str) -> str:
+            return f"?lang={code}" + (f"&token={token}" if token else "")
+
+        html = self.env.get_template("board.html").render(
+            page=page,
+            t=lambda key, **kw: t(lang, key, **kw),
+            languages=WEB_LANGS,
+            link=link,
+            static="/static",
+            hospital=self.settings.notify.hospital,
+        )
+        return web.Response(
+            text=html,
+            content_type="text/html",
+            headers={
+                "Cache-Control": "no-store" if audience == "internal" else "max-age=30",
+                "Content-Language": lang,
+                "Vary": "Accept-Language, Authorization",
+            },
+        )
+
+    async def api_status(self, request: web.Request) -> web.StreamResponse:
+        audience = self.audience(request)
+        lang = self.lang(request)
+        raw = request.query.get("date")
+        today = self.runtime.clock.now().date()
+        if raw:
+            try:
+                days = [date.fromisoformat(raw)]
+            except ValueError:
+                raise web.HTTPBadRequest(text="date: use YYYY-MM-DD\n") from None
+        else:
+            days = three_days(today)
+        page = await self._page(audience, lang, days)
+        return web.json_response(page.to_json())
+
+    # --- monitoring ----------------------------------------------------------------------
+
+    async def healthz(self, request: web.Request) -> web.StreamResponse:
+        rt = self.runtime
+        now = rt.clock.now()  # the clock the messages were queued with
+        async with rt.db.uow() as uow:
+            oldest = await uow.stats.oldest_pending()
+        lag = (now - oldest).total_seconds() if oldest else 0.0
+        lag_ok = lag <= self.settings.web.outbox_lag_seconds
+        healthy = rt.health.healthy() and lag_ok
+        body = {
+            "healthy": healthy,
+            "components": rt.health.report(),
+            "outbox": {"lag_seconds": round(lag, 1), "ok": lag_ok},
+        }
+        return web.json_response(body, status=200 if healthy else 503)
+
+    async def metrics(self, request: web.Request) -> web.StreamResponse:
+        rt = self.runtime
+        async with rt.db.uow() as uow:
+            commands = await uow.stats.commands()
+            outbox = await uow.stats.outbox()
+            sms = await uow.stats.sms()
+            jobs = await uow.stats.jobs()
+        registry = CollectorRegistry(auto_describe=False)
+        families = []
+        c = GaugeMetricFamily(
+            "crisiscell_commands",
+            "Messages handled, by command and outcome (audit log; command '-': no command)",
+            labels=["command", "outcome"],
+        )
+        for command, outcome, n in commands:
+            c.add_metric([command, outcome], n)
+        families.append(c)
+        q = GaugeMetricFamily("crisiscell_questions", "Questions answered (audit log)")
+        q.add_metric([], sum(n for _, outcome, n in commands if outcome == "question"))
+        families.append(q)
+        o = GaugeMetricFamily(
+            "crisiscell_outbox_messages",
+            "Outgoing chat messages by platform, type (reply, alert, briefing, job) and state",
+            labels=["platform", "type", "state"],
+        )
+        for platform, kind, state, n in outbox:
+            o.add_metric([platform, kind, state], n)
+        families.append(o)
+        a = GaugeMetricFamily("crisiscell_alerts", "Alerts queued for subscribed rooms")
+        a.add_metric([], sum(n for _, kind, _, n in outbox if kind == "alert"))
+        families.append(a)
+        d = GaugeMetricFamily("crisiscell_outbox_depth", "Chat messages waiting to be delivered")
+        d.add_metric([], sum(n for _, _, state, n in outbox if state == "pending"))
+        families.append(d)
+        s = GaugeMetricFamily("crisiscell_sms", "Patient SMS by state", labels=["state"])
+        for state, n in sms:
+            s.add_metric([state], n)
+        families.append(s)
+        j = GaugeMetricFamily("crisiscell_sms_jobs", "SMS jobs by state", labels=["state"])
+        for state, n in jobs:
+            j.add_metric([state], n)
+        families.append(j)
+        up = GaugeMetricFamily(
+            "crisiscell_component_up", "1 when a part of the bot is healthy", labels=["component"]
+        )
+        for item in rt.health.report():
+            up.add_metric([str(item["name"])], 1.0 if item["healthy"] else 0.0)
+        families.append(up)
+
+        class _Snapshot:
+            def collect(self) -> list[GaugeMetricFamily]:
+                return families
+
+        registry.register(_Snapshot())
+        return web.Response(
+            body=generate_latest(registry),
+            headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
+        )
