@@ -8,7 +8,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -144,6 +144,27 @@ def build_parser() -> argparse.ArgumentParser:
     nr.add_argument("job", type=int, help="the job number (see /jobs)")
     nr.add_argument("--csv", action="store_true", help="print the list as CSV")
     nr.add_argument("--out", metavar="FILE", help="write the CSV to FILE (mode 0600)")
+
+    export = sub.add_parser(
+        "export",
+        help="the crisis record: activity log, situation report",
+        description="Internal documents (authors, whole notes; never patient data). The "
+        "ledger's hash chain is verified and stated at the top.",
+    )
+    esub = export.add_subparsers(dest="export_cmd", required=True, metavar="DOCUMENT")
+    el = esub.add_parser("log", help="the activity log (HICS 214 spirit), in order")
+    _common(el)
+    el.add_argument("--from", dest="first", metavar="DAY", help="first day (2022-05-16, monday)")
+    el.add_argument("--to", dest="last", metavar="DAY", help="last day")
+    el.add_argument("--format", choices=("csv", "md", "html"), default="html")
+    es = esub.add_parser("sitrep", help="a situation report for one day and the next")
+    _common(es)
+    es.add_argument("--date", metavar="DAY", help="the day (default: today)")
+    es.add_argument("--format", choices=("md", "html"), default="html")
+    for p in (el, es):
+        p.add_argument("--out", metavar="FILE", help="write to FILE (default: standard output)")
+        p.add_argument("--lang", choices=("fr", "en", "nl", "de"), help="default: bot.language")
+        p.add_argument("--now", metavar="ISO", help="as if it were this time (drills)")
 
     teams = sub.add_parser("teams", help="Microsoft Teams")
     tsub = teams.add_subparsers(dest="teams_cmd", required=True, metavar="ACTION")
@@ -331,6 +352,58 @@ class RedactingFormatter(logging.Formatter):
         return redact_phones(super().format(record))
 
 
+def _day_arg(text: str | None, today: date, what: str) -> date | None:
+    if not text:
+        return None
+    from bot.dates import DateError, parse_day
+
+    try:
+        return parse_day(text, today)
+    except DateError:
+        raise SystemExit(f"crisiscell: {what}: not a day: {text!r} (e.g. 2022-05-16)") from None
+
+
+async def _export(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from adapters.exports import export_log, export_sitrep
+    from adapters.runtime import database_url
+    from bot.clock import SystemClock
+
+    clock = _clock(settings, args.now) or SystemClock(settings.bot.timezone)
+    now = clock.now()
+    lang = args.lang or settings.bot.language
+    db = Database(database_url(settings, args.db))
+    try:
+        await db.migrate()
+        if args.export_cmd == "log":
+            first = _day_arg(args.first, now.date(), "--from")
+            last = _day_arg(args.last, now.date(), "--to")
+            if first and last and first > last:
+                raise SystemExit("crisiscell: --from is after --to")
+            text = await export_log(
+                db, settings, first=first, last=last, fmt=args.format, lang=lang, now=now
+            )
+        else:
+            day = _day_arg(args.date, now.date(), "--date") or now.date()
+            text = await export_sitrep(db, settings, day=day, fmt=args.format, lang=lang, now=now)
+    finally:
+        await db.dispose()
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.out)
+
+    def write() -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    await asyncio.to_thread(write)
+    print(f"{path}: written ({len(text.encode())} bytes)")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     handler = logging.StreamHandler(sys.stderr)
@@ -358,6 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_appointments(args, settings))
         if args.cmd == "notify":
             return asyncio.run(_notify(args, settings))
+        if args.cmd == "export":
+            return asyncio.run(_export(args, settings))
         if args.cmd == "teams":
             from adapters.teams.manifest import listed_commands, write_package
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from adapters.exports import FileExporter
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -44,6 +45,11 @@ class Runtime:
 def data_dir() -> Path:
     """Where the bot keeps its files (SQLite database, Matrix store, SMS log)."""
     return Path(user_data_dir("crisiscell", appauthor=False))
+
+
+def exports_dir(settings: Settings) -> Path:
+    b = settings.bot.exports_dir
+    return Path(b).expanduser() if b else data_dir() / "exports"
 
 
 def database_url(settings: Settings, cli_url: str | None) -> str | None:
@@ -108,6 +114,7 @@ async def build_runtime(
         question_probe=lambda text: mentions_service(text, catalog),
         who_decides={str(k): v for k, v in settings.questions.who_decides.items()},
         notify=notify_options(settings),
+        exporter=FileExporter(settings, exports_dir(settings)),
     )
     wall_clock = SystemClock(settings.bot.timezone)
     health = Health(wall_clock)

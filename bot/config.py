@@ -48,6 +48,7 @@ class BotSection(_Model):
     language: Lang = "fr"
     name: str = "crisiscell"
     database: str | None = None
+    exports_dir: str | None = None  # where /export writes files; default <data dir>/exports
 
     @field_validator("timezone")
     @classmethod
@@ -418,6 +419,8 @@ name = "crisiscell"
 # URL, with its password, in the CRISISCELL_DB environment variable instead, e.g.
 #   CRISISCELL_DB=postgresql+asyncpg://crisiscell:secret@db.example:5432/crisiscell
 # database = "sqlite+aiosqlite:////var/lib/crisiscell/crisiscell.sqlite3"
+# Where /export writes the activity log and situation reports (default: <data dir>/exports).
+# exports_dir = "/var/lib/crisiscell/exports"
 
 [catalog]
 # "extend" adds to (or renames within) the built-in services and sites;

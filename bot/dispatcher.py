@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.catalog import Catalog
 from bot.clock import Clock
@@ -20,6 +21,9 @@ from bot.events import EventBus
 from bot.i18n import t
 from bot.model import Actor, Incoming, Lang, Paragraph, Reply, as_lang
 from bot.notify import NotifyOptions
+
+if TYPE_CHECKING:
+    from bot.exports import Exporter
 from bot.ports import OutboxItem, RoomSettings, UnitOfWork, UnitOfWorkFactory
 from bot.roles import Directory, may_run, required_roles
 from bot.router import Command, Context, Match, Router, Unknown
@@ -63,6 +67,7 @@ class Dispatcher:
         question_probe: QuestionProbe | None = None,
         who_decides: Mapping[str, str] | None = None,
         notify: NotifyOptions | None = None,
+        exporter: Exporter | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -75,6 +80,7 @@ class Dispatcher:
         self.question_probe = question_probe
         self.who_decides = dict(who_decides or {})
         self.notify = notify or NotifyOptions()
+        self.exporter = exporter
         # Called after every commit that may have queued messages for other rooms
         # (alerts): the outbox sender's wake-up.
         self.on_commit: Callable[[], None] | None = None
@@ -171,6 +177,7 @@ class Dispatcher:
             default_lang=self.default_lang,
             who_decides_texts=self.who_decides,
             notify=self.notify,
+            exporter=self.exporter,
         )
 
     async def _route(

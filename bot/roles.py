@@ -25,6 +25,8 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "subscribe": frozenset({CELL}),
     "unsubscribe": frozenset({CELL}),
     "milestone": frozenset({IT, CELL}),
+    # the crisis record names authors and shows internal notes
+    "export": frozenset({CELL}),
 }
 
 

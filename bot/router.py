@@ -22,6 +22,7 @@ from bot.text import fold
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
+    from bot.exports import Exporter
     from bot.roles import Directory
 
 PREFIXES = ("/", "!")
@@ -42,6 +43,7 @@ class Context:
     default_lang: Lang
     who_decides_texts: Mapping[str, str] = field(default_factory=dict)
     notify: NotifyOptions = field(default_factory=NotifyOptions)
+    exporter: Exporter | None = None
 
     def t(self, msg_key: str, **kw: Any) -> str:
         return t(self.lang, msg_key, **kw)

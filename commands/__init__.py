@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.router import Command, Router
-from commands import appointments, board, decisions, meta, notify, plan, questions
+from commands import appointments, board, decisions, exports, meta, notify, plan, questions
 
 
 def all_commands() -> tuple[Command, ...]:
@@ -14,6 +14,7 @@ def all_commands() -> tuple[Command, ...]:
         *plan.COMMANDS,
         *appointments.COMMANDS,
         *notify.COMMANDS,
+        *exports.COMMANDS,
         *meta.COMMANDS,
     )
 

@@ -17,6 +17,8 @@ from nio import (
     AsyncClientConfig,
     LoginResponse,
     RoomCreateResponse,
+    RoomEncryptedFile,
+    RoomMessageFile,
     RoomMessageNotice,
     RoomSendResponse,
     SyncResponse,
@@ -41,6 +43,7 @@ class Human:
             config=AsyncClientConfig(store_sync_tokens=False, encryption_enabled=True),
         )
         self.notices: list[RoomMessageNotice] = []
+        self.files: list[tuple[str, RoomMessageFile | RoomEncryptedFile]] = []
         self.room_notices: list[tuple[str, RoomMessageNotice]] = []
         self.token: str | None = None
 
@@ -59,6 +62,11 @@ class Human:
             new = [e for e in info.timeline.events if isinstance(e, RoomMessageNotice)]
             self.notices.extend(new)
             self.room_notices.extend((room_id, e) for e in new)
+            self.files.extend(
+                (room_id, e)
+                for e in info.timeline.events
+                if isinstance(e, RoomMessageFile | RoomEncryptedFile)
+            )
         if c.should_upload_keys:
             await c.keys_upload()
         if c.should_query_keys:
@@ -151,7 +159,8 @@ class BotProcess:
         self.config = root / "crisiscell.toml"
         self.web_port = free_port()
         self.config.write_text(
-            f'[bot]\nlanguage = "en"\n\n[web]\nlisten = "127.0.0.1:{self.web_port}"\n\n{people}\n'
+            f'[bot]\nlanguage = "en"\nexports_dir = "{root / "exports"}"\n\n'
+            f'[web]\nlisten = "127.0.0.1:{self.web_port}"\n\n{people}\n'
             f'[matrix]\nenabled = true\nhomeserver = "{homeserver or synapse.url}"\n'
             f'user_id = "{bot_id}"\n'
             f'store_dir = "{root / "matrix"}"\n',

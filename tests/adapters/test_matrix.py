@@ -9,8 +9,10 @@ import urllib.request
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+from nio import DownloadResponse, RoomEncryptedFile
 
 from tests.matrix_helpers import FACTS, BotProcess, Human
 from tests.synapse import Synapse
@@ -241,3 +243,34 @@ async def test_a_milestone_alert_reaches_two_subscribed_rooms(scene: Scene) -> N
     await alice.reply(await alice.send(command_room, "!whoami"))  # let any duplicate arrive
     assert sorted(room for room, _ in alerts()) == sorted(rooms)
     assert all(facts["system"] == "radiology-pacs" for _, facts in alerts())
+
+
+async def test_export_is_uploaded_to_the_room(scene: Scene) -> None:
+    alice = scene.alice
+    for encrypted in (False, True):
+        room = await scene.room(encrypted=encrypted)
+        await alice.reply(await alice.send(room, "!decide radiology cancelled tomorrow"))
+        evt = await alice.send(room, "!export sitrep")
+        content = await alice.reply(evt)
+        assert content[FACTS]["kind"] == "export"
+        assert "file written on the bot's machine" in content["body"]
+
+        def files(room: str = room) -> list[Any]:
+            return [e for r, e in alice.files if r == room]
+
+        found = await alice.wait_for(files)
+        event = found[0]
+        assert event.body.startswith("crisiscell-sitrep-") and event.body.endswith(".html")
+        if encrypted:
+            assert isinstance(event, RoomEncryptedFile)
+            resp = await alice.client.download(event.url)
+            assert isinstance(resp, DownloadResponse)
+            from nio.crypto import decrypt_attachment
+
+            data = decrypt_attachment(resp.body, event.key["k"], event.hashes["sha256"], event.iv)
+        else:
+            resp = await alice.client.download(event.url)
+            assert isinstance(resp, DownloadResponse)
+            data = resp.body
+        html = data.decode("utf-8")
+        assert "<html" in html and "radiology" in html and "Chain verified" in html

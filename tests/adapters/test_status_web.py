@@ -69,7 +69,8 @@ async def site(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterato
 def cell(day: dict[str, Any], service: str, site: str) -> dict[str, Any]:
     found = [i for i in day["items"] if i["service"] == service and i["site"] == site]
     assert len(found) == 1
-    return found[0]
+    item: dict[str, Any] = found[0]
+    return item
 
 
 async def test_api_public_shows_statuses_and_public_notes_only(site: Site) -> None:

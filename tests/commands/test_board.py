@@ -117,6 +117,7 @@ async def test_help_lists_commands_and_details(bot: Harness) -> None:
         "appointments",
         "notify",
         "jobs",
+        "export",
         "help",
         "whoami",
         "room",
