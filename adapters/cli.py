@@ -115,6 +115,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TOML",
         help="[columns] renames, [services] and [sites] map the hospital's labels",
     )
+    am = asub.add_parser(
+        "mark",
+        help="mark appointments maintained or postponed from a CSV file",
+        description="Columns: appointment_id, outcome (maintained or postponed), note. Each "
+        "mark is a ledger entry under your login name.",
+    )
+    _common(am)
+    am.add_argument("file", help="the CSV file")
+    am.add_argument("--as", dest="user", metavar="NAME", help="who marks (default: your login)")
     ap = asub.add_parser("purge", help="delete the appointments of past days")
     _common(ap)
     ap.add_argument(
@@ -144,6 +153,24 @@ def build_parser() -> argparse.ArgumentParser:
     nr.add_argument("job", type=int, help="the job number (see /jobs)")
     nr.add_argument("--csv", action="store_true", help="print the list as CSV")
     nr.add_argument("--out", metavar="FILE", help="write the CSV to FILE (mode 0600)")
+
+    calls = sub.add_parser("calls", help="call lists for case-by-case days (local only)")
+    csub = calls.add_subparsers(dest="calls_cmd", required=True, metavar="ACTION")
+    ce = csub.add_parser(
+        "export",
+        help="the list with phone numbers, grouped by site and time (CSV)",
+        description="Personal data: keep it on this machine, never post it in chat.",
+    )
+    _common(ce)
+    ce.add_argument("list", type=int, help="the call list number (see /calls)")
+    ce.add_argument("--csv", action="store_true", help="CSV (the only format; the default)")
+    ce.add_argument("--out", metavar="FILE", help="write to FILE (mode 0600)")
+    co = csub.add_parser("outcome", help="record a call's outcome")
+    _common(co)
+    co.add_argument("appointment", help="the appointment id")
+    co.add_argument("outcome", choices=("maintained", "postponed", "no-answer", "to-retry"))
+    co.add_argument("--note", default="", help="a short note (no patient data)")
+    co.add_argument("--as", dest="user", metavar="NAME", help="who called (default: your login)")
 
     export = sub.add_parser(
         "export",
@@ -280,6 +307,23 @@ async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(database_url(settings, args.db))
     try:
         await db.migrate()
+        if args.appointments_cmd == "mark":
+            from adapters.calls_cli import cli_actor, mark_file
+            from bot.clock import SystemClock
+
+            path = Path(args.file)
+            if not await asyncio.to_thread(path.is_file):
+                raise ConfigError(f"{path}: no such file")
+            n, problems = await mark_file(
+                db,
+                path,
+                actor=cli_actor(args.user),
+                now=SystemClock(settings.bot.timezone).now(),
+            )
+            print(f"{n} appointment(s) marked")
+            for p in problems:
+                print(p)
+            return 1 if problems and not n else 0
         if args.appointments_cmd == "purge":
             n = await purge(settings, db, args.older_than)
             print(f"{n} appointments of days more than {args.older_than} days ago deleted")
@@ -363,6 +407,53 @@ def _day_arg(text: str | None, today: date, what: str) -> date | None:
         raise SystemExit(f"crisiscell: {what}: not a day: {text!r} (e.g. 2022-05-16)") from None
 
 
+async def _calls(args: argparse.Namespace, settings: Settings) -> int:
+    import os
+
+    from adapters.calls_cli import calls_csv, cli_actor, record
+    from adapters.runtime import database_url
+    from bot.clock import SystemClock
+
+    db = Database(database_url(settings, args.db))
+    try:
+        await db.migrate()
+        if args.calls_cmd == "outcome":
+            try:
+                line = await record(
+                    db,
+                    appointment_id=args.appointment,
+                    outcome=args.outcome,
+                    note=args.note,
+                    actor=cli_actor(args.user),
+                    now=SystemClock(settings.bot.timezone).now(),
+                )
+            except LookupError as e:
+                print(f"crisiscell: {e}", file=sys.stderr)
+                return 1
+            print(line)
+            return 0
+        try:
+            text = await calls_csv(db, settings, args.list)
+        except LookupError as e:
+            print(f"crisiscell: {e}", file=sys.stderr)
+            return 1
+    finally:
+        await db.dispose()
+    if not args.out:
+        sys.stdout.write(text)
+        return 0
+    path = Path(args.out)
+
+    def write() -> None:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+
+    await asyncio.to_thread(write)
+    print(f"{path}: {text.count(chr(10)) - 1} call(s) (personal data: mode 0600)")
+    return 0
+
+
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
     import os
 
@@ -433,6 +524,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_notify(args, settings))
         if args.cmd == "export":
             return asyncio.run(_export(args, settings))
+        if args.cmd == "calls":
+            return asyncio.run(_calls(args, settings))
         if args.cmd == "teams":
             from adapters.teams.manifest import listed_commands, write_package
 

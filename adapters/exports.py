@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import uuid
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -257,14 +258,19 @@ class FileExporter:
             text = await render_sitrep(
                 uow, self.settings, day=day, fmt="html", lang=lang, now=now, made_by=made_by
             )
-        name = export_filename(kind, day, "html")
+        # one file per export: an earlier reply's path keeps pointing at what it announced
+        name = export_filename(kind, day, "html").replace(
+            ".html", f"-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}.html"
+        )
         path = self.directory / name
         await asyncio.to_thread(_write_private, path, text)
-        return ExportedFile(str(path), Attachment(name, MEDIA_TYPES["html"], text))
+        # the outbox row refers to the file; the Matrix adapter reads it when uploading
+        return ExportedFile(str(path), Attachment(name, MEDIA_TYPES["html"], path=str(path)))
 
 
 def _write_private(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         f.write(text)

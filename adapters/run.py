@@ -68,7 +68,14 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
     adapters: list[MatrixAdapter | TeamsAdapter] = []
     # The web server always runs: the status board, /healthz, /metrics (and Teams, Twilio).
     web = WebServer()
-    StatusSite(runtime).install(web.app)
+    site = StatusSite(runtime)
+    site.install(web.app)
+    # every part this process runs is "starting" (unhealthy) until it says otherwise
+    if settings.matrix.enabled:
+        runtime.health.register("matrix", stale_after=timedelta(seconds=90))
+    if settings.teams.enabled:
+        runtime.health.register("teams")
+    runtime.health.register("sms")
     try:
         # The SMS sender: its gateway's callbacks (Twilio) mount on the web server.
         sms = build_sender(runtime, data_dir(), web)
@@ -112,6 +119,7 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         except OSError as e:
             raise ConfigError(f"web: cannot listen on {web_listen(settings)}: {e.strerror}") from e
         closers.append(web.stop)
+        site.platforms = tuple(ports)
         sender = OutboxSender(runtime.db.uow, runtime.wall_clock, ports)
         for adapter in adapters:
             adapter.sender = sender

@@ -71,6 +71,7 @@ def notify_options(settings: Settings) -> NotifyOptions:
         progress_percent=n.progress_percent,
         progress_seconds=n.progress_seconds,
         gateway=gateway_name(settings),
+        call_max_tries=n.call_max_tries,
     )
 
 

@@ -8,20 +8,27 @@ The board is public by default: statuses and the public part of notes. The inter
 from __future__ import annotations
 
 import hmac
+import logging
 import os
+import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from adapters.runtime import Runtime
 from bot.board_view import Audience, board_page, three_days
-from bot.i18n import t
-from bot.model import Lang, as_lang
+from bot.calls import CALL_OUTCOMES, call_counts, record_outcome
+from bot.i18n import fmt_period, t
+from bot.model import Actor, Lang, RoomRef, as_lang
+
+log = logging.getLogger(__name__)
 
 STATIC = Path(__file__).parent / "static"
 WEB_LANGS: tuple[tuple[Lang, str], ...] = (
@@ -49,10 +56,17 @@ def negotiate(accept: str, default: Lang) -> Lang:
     return min(choices)[2] if choices else default
 
 
+PUBLIC_CACHE_SECONDS = 15.0
+SECURITY_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff"}
+
+
 class StatusSite:
-    def __init__(self, runtime: Runtime) -> None:
+    def __init__(self, runtime: Runtime, *, platforms: Sequence[str] = ()) -> None:
         self.runtime = runtime
         self.settings = runtime.settings
+        # the chat platforms this process delivers to: their backlog is its outbox lag
+        self.platforms = tuple(platforms)
+        self._cache: dict[tuple[str, date], tuple[float, str]] = {}
         self.env = Environment(
             loader=PackageLoader("adapters", "templates"),
             autoescape=select_autoescape(),
@@ -65,6 +79,8 @@ class StatusSite:
         app.router.add_get("/api/v1/status", self.api_status)
         app.router.add_get("/healthz", self.healthz)
         app.router.add_get("/metrics", self.metrics)
+        app.router.add_get("/calls/{no:[0-9]+}", self.call_list)
+        app.router.add_post("/calls/{no:[0-9]+}/outcome", self.call_outcome)
         app.router.add_static("/static", STATIC)
 
     # --- who is asking -------------------------------------------------------------------
@@ -95,7 +111,7 @@ class StatusSite:
 
     async def _page(self, audience: Audience, lang: Lang, days: list[date]) -> Any:
         rt = self.runtime
-        async with rt.db.uow() as uow:
+        async with rt.db.reader() as uow:
             return await board_page(
                 uow,
                 rt.catalog,
@@ -109,11 +125,22 @@ class StatusSite:
     async def board(self, request: web.Request) -> web.StreamResponse:
         audience = self.audience(request)
         lang = self.lang(request)
-        page = await self._page(audience, lang, three_days(self.runtime.clock.now().date()))
+        today = self.runtime.clock.now().date()
+        headers = {
+            **SECURITY_HEADERS,
+            "Cache-Control": "no-store" if audience == "internal" else "max-age=30",
+            "Content-Language": lang,
+            "Vary": "Accept-Language, Authorization",
+        }
+        cached = self._cache.get((lang, today)) if audience == "public" else None
+        if cached and cached[0] > time.monotonic():
+            # a busy public page costs the database one read per language every 15 s
+            return web.Response(text=cached[1], content_type="text/html", headers=headers)
+        page = await self._page(audience, lang, three_days(today))
         token = request.query.get("token")
 
         def link(code: str) -> str:
-            return f"?lang={code}" + (f"&token={token}" if token else "")
+            return "?" + urlencode({"lang": code, **({"token": token} if token else {})})
 
         html = self.env.get_template("board.html").render(
             page=page,
@@ -123,15 +150,9 @@ class StatusSite:
             static="/static",
             hospital=self.settings.notify.hospital,
         )
-        return web.Response(
-            text=html,
-            content_type="text/html",
-            headers={
-                "Cache-Control": "no-store" if audience == "internal" else "max-age=30",
-                "Content-Language": lang,
-                "Vary": "Accept-Language, Authorization",
-            },
-        )
+        if audience == "public":
+            self._cache[(lang, today)] = (time.monotonic() + PUBLIC_CACHE_SECONDS, html)
+        return web.Response(text=html, content_type="text/html", headers=headers)
 
     async def api_status(self, request: web.Request) -> web.StreamResponse:
         audience = self.audience(request)
@@ -146,35 +167,51 @@ class StatusSite:
         else:
             days = three_days(today)
         page = await self._page(audience, lang, days)
-        return web.json_response(page.to_json())
+        return web.json_response(
+            page.to_json(),
+            headers={
+                **SECURITY_HEADERS,
+                "Cache-Control": "no-store" if audience == "internal" else "max-age=30",
+                "Vary": "Accept-Language, Authorization",
+            },
+        )
 
     # --- monitoring ----------------------------------------------------------------------
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
         rt = self.runtime
         now = rt.clock.now()  # the clock the messages were queued with
-        async with rt.db.uow() as uow:
-            oldest = await uow.stats.oldest_pending()
+        database_ok = True
+        try:
+            async with rt.db.reader() as uow:
+                oldest = await uow.stats.oldest_pending(self.platforms)
+        except Exception as e:  # the database is part of the bot's health
+            database_ok, oldest = False, None
+            log.warning("/healthz: database unavailable (%s)", type(e).__name__)
         lag = (now - oldest).total_seconds() if oldest else 0.0
         lag_ok = lag <= self.settings.web.outbox_lag_seconds
-        healthy = rt.health.healthy() and lag_ok
+        healthy = rt.health.healthy() and lag_ok and database_ok
         body = {
             "healthy": healthy,
             "components": rt.health.report(),
+            "database": {"ok": database_ok},
             "outbox": {"lag_seconds": round(lag, 1), "ok": lag_ok},
         }
         return web.json_response(body, status=200 if healthy else 503)
 
     async def metrics(self, request: web.Request) -> web.StreamResponse:
+        # job and SMS counts are not for the public: with a token configured, it is needed
+        if self._token() and self.audience(request) != "internal":
+            raise web.HTTPUnauthorized(text="metrics need the internal token\n")
         rt = self.runtime
-        async with rt.db.uow() as uow:
+        async with rt.db.reader() as uow:
             commands = await uow.stats.commands()
             outbox = await uow.stats.outbox()
             sms = await uow.stats.sms()
             jobs = await uow.stats.jobs()
         registry = CollectorRegistry(auto_describe=False)
-        families = []
-        c = GaugeMetricFamily(
+        families: list[GaugeMetricFamily | CounterMetricFamily] = []
+        c = CounterMetricFamily(
             "crisiscell_commands",
             "Messages handled, by command and outcome (audit log; command '-': no command)",
             labels=["command", "outcome"],
@@ -182,7 +219,7 @@ class StatusSite:
         for command, outcome, n in commands:
             c.add_metric([command, outcome], n)
         families.append(c)
-        q = GaugeMetricFamily("crisiscell_questions", "Questions answered (audit log)")
+        q = CounterMetricFamily("crisiscell_questions", "Questions answered (audit log)")
         q.add_metric([], sum(n for _, outcome, n in commands if outcome == "question"))
         families.append(q)
         o = GaugeMetricFamily(
@@ -193,7 +230,7 @@ class StatusSite:
         for platform, kind, state, n in outbox:
             o.add_metric([platform, kind, state], n)
         families.append(o)
-        a = GaugeMetricFamily("crisiscell_alerts", "Alerts queued for subscribed rooms")
+        a = CounterMetricFamily("crisiscell_alerts", "Alerts written for subscribed rooms")
         a.add_metric([], sum(n for _, kind, _, n in outbox if kind == "alert"))
         families.append(a)
         d = GaugeMetricFamily("crisiscell_outbox_depth", "Chat messages waiting to be delivered")
@@ -215,7 +252,7 @@ class StatusSite:
         families.append(up)
 
         class _Snapshot:
-            def collect(self) -> list[GaugeMetricFamily]:
+            def collect(self) -> list[GaugeMetricFamily | CounterMetricFamily]:
                 return families
 
         registry.register(_Snapshot())
@@ -223,3 +260,98 @@ class StatusSite:
             body=generate_latest(registry),
             headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"},
         )
+
+    # --- call lists (internal only: phone numbers) ----------------------------------------
+
+    async def call_list(self, request: web.Request) -> web.StreamResponse:
+        if self.audience(request) != "internal":
+            raise web.HTTPForbidden(text="the call list needs the internal token\n")
+        rt = self.runtime
+        lang = self.lang(request)
+        no = int(request.match_info["no"])
+        async with rt.db.reader() as uow:
+            call_list = await uow.calls.get(no)
+            if call_list is None:
+                raise web.HTTPNotFound(text="no such call list\n")
+            calls = await uow.calls.calls(no)
+            appts = {
+                a.id: a for a in await uow.appointments.get_many([c.appointment_id for c in calls])
+            }
+        tz = rt.clock.tz
+        groups: dict[str, list[dict[str, Any]]] = {}
+        for c in calls:
+            a = appts.get(c.appointment_id)
+            groups.setdefault(rt.catalog.site_name(c.site, lang), []).append(
+                {
+                    "id": c.appointment_id,
+                    "time": c.start.astimezone(tz).strftime("%d/%m %H:%M"),
+                    "phone": a.phone if a else "",
+                    "tries": c.tries,
+                    "outcome": c.outcome,
+                }
+            )
+        counts = call_counts(calls)
+        html = self.env.get_template("calls.html").render(
+            lang=lang,
+            no=no,
+            title=t(lang, "calls.title", no=no),
+            internal=t(lang, "web.internal"),
+            scope=" — ".join(
+                (
+                    rt.catalog.service_name(call_list.service, lang),
+                    rt.catalog.sites_label(list(call_list.sites), lang),
+                    fmt_period(call_list.first_day, call_list.last_day, lang),
+                )
+            ),
+            status=", ".join(f"{k}: {v}" for k, v in sorted(counts.items())),
+            groups=list(groups.items()),
+            outcomes=CALL_OUTCOMES,
+            token=request.query.get("token", ""),
+            h={
+                "time": t(lang, "web.calls.time"),
+                "appointment": t(lang, "web.calls.appointment"),
+                "phone": t(lang, "web.calls.phone"),
+                "tries": t(lang, "web.calls.tries"),
+                "outcome": t(lang, "web.calls.outcome"),
+                "record": t(lang, "web.calls.record"),
+            },
+        )
+        return web.Response(
+            text=html,
+            content_type="text/html",
+            headers={**SECURITY_HEADERS, "Cache-Control": "no-store"},
+        )
+
+    async def call_outcome(self, request: web.Request) -> web.StreamResponse:
+        form = await request.post()
+        token = str(form.get("token", ""))
+        expected = self._token()
+        if not (expected and token and hmac.compare_digest(token.encode(), expected.encode())):
+            raise web.HTTPForbidden(text="the call list needs the internal token\n")
+        no = int(request.match_info["no"])
+        outcome = str(form.get("outcome", ""))
+        appointment = str(form.get("appointment", ""))
+        if outcome not in CALL_OUTCOMES or not appointment:
+            raise web.HTTPBadRequest(text="appointment and outcome are required\n")
+        rt = self.runtime
+        async with rt.db.uow() as uow:
+            calls = await uow.calls.for_appointment(appointment)
+            if not any(c.list_no == no for c in calls):
+                raise web.HTTPNotFound(text="that appointment is not on this list\n")
+            await record_outcome(
+                uow,
+                actor=Actor(
+                    "web:internal",
+                    "internal page",
+                    frozenset({"cell"}),
+                    "web",
+                    RoomRef("web:internal"),
+                ),
+                appointment_id=appointment,
+                outcome=outcome,
+                note="",
+                at=rt.clock.now(),
+                lang=rt.settings.bot.language,
+            )
+            await uow.commit()
+        raise web.HTTPSeeOther(f"/calls/{no}?" + urlencode({"token": token}))

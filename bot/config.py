@@ -215,7 +215,7 @@ class SmppSettings(_Model):
     timeout_seconds: float = Field(default=30.0, gt=0)
 
 
-TemplateKind = Literal["cancelled", "contact", "correction"]
+TemplateKind = Literal["cancelled", "contact", "correction", "callback"]
 PLACEHOLDERS = ("hospital", "date", "time", "service", "site", "hotline")
 
 
@@ -250,6 +250,9 @@ class NotifySection(_Model):
     # After a crash, "the provider has no such message" is believed only for a message
     # claimed at least this long ago (then it is sent; before, it is asked again later).
     lookup_grace_seconds: int = Field(default=30, ge=0)
+    # Case-by-case call lists: after this many tries without reaching a patient, the
+    # patient may be sent a "please call us back" SMS (/calls sms <list>).
+    call_max_tries: int = Field(default=3, ge=1, le=20)
     twilio: TwilioSettings = Field(default_factory=TwilioSettings)
     smpp: SmppSettings = Field(default_factory=SmppSettings)
 

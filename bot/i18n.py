@@ -694,10 +694,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Termine am {day}",
     },
     "appointments.headers": {
-        "fr": "Service|Site|Rendez-vous|SMS possible|À appeler",
-        "en": "Service|Site|Appointments|By SMS|To phone",
-        "nl": "Dienst|Locatie|Afspraken|Via sms|Te bellen",
-        "de": "Dienst|Standort|Termine|Per SMS|Anzurufen",
+        "fr": "Service|Site|Rendez-vous|SMS possible|À appeler|Maintenus|Reportés",
+        "en": "Service|Site|Appointments|By SMS|To phone|Maintained|Postponed",
+        "nl": "Dienst|Locatie|Afspraken|Via sms|Te bellen|Behouden|Uitgesteld",
+        "de": "Dienst|Standort|Termine|Per SMS|Anzurufen|Beibehalten|Verschoben",
     },
     "appointments.total": {
         "fr": "Total : {total} rendez-vous, {mobile} joignables par SMS, {phone} à appeler.",
@@ -725,6 +725,12 @@ MESSAGES.update(
         "job.state.aborted": _m("annulé", "aborted", "afgebroken", "abgebrochen"),
         "job.kind.notify": _m("SMS", "SMS", "sms", "SMS"),
         "job.kind.correction": _m("rectificatif", "correction", "rechtzetting", "Korrektur"),
+        "job.kind.callback": _m(
+            "SMS « rappelez-nous »",
+            '"call us back" SMS',
+            'sms "bel ons terug"',
+            'SMS "Rückruf"',
+        ),
         "notify.draft.title": _m(
             "Brouillon d'envoi n° {no} (rien n'est encore envoyé)",
             "Notification draft #{no} (nothing sent yet)",
@@ -768,6 +774,15 @@ MESSAGES.update(
             "Ohne Mobilnummer (anzurufen): {no_mobile} · abgemeldet (STOP): {opted_out} · "
             "zusammengefasst (gleicher Patient, gleicher Tag): {merged} · nicht betroffen "
             "(offen oder ohne Entscheidung): {not_covered}.",
+        ),
+        "notify.draft.marks": _m(
+            "Maintenus par leur médecin : {maintained} (aucun SMS d'annulation) · reportés : "
+            "{postponed}.",
+            "Maintained by their doctor: {maintained} (no cancellation SMS) · postponed: "
+            "{postponed}.",
+            "Behouden door hun arts: {maintained} (geen annuleringssms) · uitgesteld: {postponed}.",
+            "Von ihrem Arzt beibehalten: {maintained} (keine Absage-SMS) · verschoben: "
+            "{postponed}.",
         ),
         "notify.draft.already": _m(
             "{n} patient(s) ont déjà reçu ce message lors d'un envoi précédent : pas de "
@@ -1137,5 +1152,143 @@ MESSAGES.update(
             "Entscheidung Nr. {no}, {author}",
         ),
         "web.language": _m("Langue", "Language", "Taal", "Sprache"),
+        "web.calls.time": _m("Heure", "Time", "Uur", "Zeit"),
+        "web.calls.appointment": _m("Rendez-vous", "Appointment", "Afspraak", "Termin"),
+        "web.calls.phone": _m("Téléphone", "Phone", "Telefoon", "Telefon"),
+        "web.calls.tries": _m("Essais", "Tries", "Pogingen", "Versuche"),
+        "web.calls.outcome": _m("Résultat", "Outcome", "Uitkomst", "Ergebnis"),
+        "web.calls.record": _m("Noter", "Record", "Noteren", "Eintragen"),
+    }
+)
+
+
+# --- appointment marks and call lists ------------------------------------------------------
+MESSAGES.update(
+    {
+        "marks.done": _m(
+            "{n} rendez-vous marqué(s) « {outcome} »{note}.",
+            '{n} appointment(s) marked "{outcome}"{note}.',
+            '{n} afspra(a)k(en) gemarkeerd als "{outcome}"{note}.',
+            '{n} Termin(e) als "{outcome}" markiert{note}.',
+        ),
+        "marks.unknown": _m(
+            "Inconnu(s) dans la liste importée : {ids}.",
+            "Not in the imported list: {ids}.",
+            "Niet in de ingevoerde lijst: {ids}.",
+            "Nicht in der importierten Liste: {ids}.",
+        ),
+        "marks.need_ids": _m(
+            "Donnez un ou plusieurs numéros de rendez-vous, par ex. /maintain A123, A124 : note",
+            "Give one or more appointment ids, e.g. /maintain A123, A124 : note",
+            "Geef een of meer afspraaknummers, bv. /maintain A123, A124 : opmerking",
+            "Geben Sie Terminnummern an, z. B. /maintain A123, A124 : Hinweis",
+        ),
+        "marks.offer": _m(
+            "{n} de ces patient(s) ont déjà reçu un SMS d'annulation (envoi n° {job}) : pour "
+            "leur dire que le rendez-vous est maintenu : /notify correct {job}",
+            "{n} of these patient(s) already got a cancellation SMS (job #{job}): to tell them "
+            "the appointment is maintained: /notify correct {job}",
+            "{n} van deze patiënt(en) kregen al een annuleringssms (verzending nr. {job}): om "
+            "hen te melden dat de afspraak doorgaat: /notify correct {job}",
+            "{n} dieser Patient(en) haben schon eine Absage-SMS erhalten (Nr. {job}): um "
+            "mitzuteilen, dass der Termin bleibt: /notify correct {job}",
+        ),
+        "answer.marks": _m(
+            "{service} : {maintained} rendez-vous maintenu(s) par leur médecin, {postponed} "
+            "reporté(s).",
+            "{service}: {maintained} appointment(s) maintained by their doctor, {postponed} "
+            "postponed.",
+            "{service}: {maintained} afspra(a)k(en) behouden door hun arts, {postponed} "
+            "uitgesteld.",
+            "{service}: {maintained} Termin(e) vom Arzt beibehalten, {postponed} verschoben.",
+        ),
+        "marks.outcome.maintained": _m("maintenu", "maintained", "behouden", "beibehalten"),
+        "marks.outcome.postponed": _m("reporté", "postponed", "uitgesteld", "verschoben"),
+        "calls.title": _m(
+            "Liste d'appels n° {no}", "Call list #{no}", "Bellijst nr. {no}", "Anrufliste Nr. {no}"
+        ),
+        "calls.built": _m(
+            "{service}, {sites}, {period} (au cas par cas) : {n} rendez-vous à appeler{skipped}. "
+            "Les numéros restent sur la machine du bot : crisiscell calls export {no} --csv "
+            "(ou la page interne). Résultat d'un appel : /call <n° de rendez-vous> "
+            "maintained|postponed|no-answer|to-retry",
+            "{service}, {sites}, {period} (case by case): {n} appointments to phone{skipped}. "
+            "The numbers stay on the bot's machine: crisiscell calls export {no} --csv (or the "
+            "internal page). A call's outcome: /call <appointment id> "
+            "maintained|postponed|no-answer|to-retry",
+            "{service}, {sites}, {period} (geval per geval): {n} afspraken te bellen{skipped}. "
+            "De nummers blijven op de machine van de bot: crisiscell calls export {no} --csv "
+            "(of de interne pagina). Uitkomst van een oproep: /call <afspraaknr> "
+            "maintained|postponed|no-answer|to-retry",
+            "{service}, {sites}, {period} (Einzelfall): {n} Termine anzurufen{skipped}. Die "
+            "Nummern bleiben auf dem Rechner des Bots: crisiscell calls export {no} --csv. "
+            "Ergebnis: /call <Terminnr> maintained|postponed|no-answer|to-retry",
+        ),
+        "calls.skipped": _m(
+            " ({n} déjà marqué(s) par leur médecin)",
+            " ({n} already marked by their doctor)",
+            " ({n} al gemarkeerd door hun arts)",
+            " ({n} schon vom Arzt markiert)",
+        ),
+        "calls.none": _m(
+            "Aucun rendez-vous à appeler : aucun jour « au cas par cas » avec des rendez-vous "
+            "pour {service}, {sites}, {period}.",
+            "No appointment to phone: no case-by-case day with appointments for {service}, "
+            "{sites}, {period}.",
+            'Geen afspraak te bellen: geen dag "geval per geval" met afspraken voor '
+            "{service}, {sites}, {period}.",
+            "Kein Termin anzurufen: kein Einzelfall-Tag mit Terminen für {service}, {sites}, "
+            "{period}.",
+        ),
+        "calls.status": _m(
+            "{total} appels : à faire {pending} · maintenus {maintained} · reportés "
+            "{postponed} · sans réponse {no_answer} · à rappeler {to_retry} · injoignables "
+            "après {tries} essais : {unreached}",
+            "{total} calls: to do {pending} · maintained {maintained} · postponed {postponed} "
+            "· no answer {no_answer} · to retry {to_retry} · not reached after {tries} tries: "
+            "{unreached}",
+            "{total} oproepen: te doen {pending} · behouden {maintained} · uitgesteld "
+            "{postponed} · geen antwoord {no_answer} · opnieuw {to_retry} · niet bereikt na "
+            "{tries} pogingen: {unreached}",
+            "{total} Anrufe: offen {pending} · beibehalten {maintained} · verschoben "
+            "{postponed} · keine Antwort {no_answer} · erneut {to_retry} · nicht erreicht "
+            "nach {tries} Versuchen: {unreached}",
+        ),
+        "calls.sms_hint": _m(
+            "Pour leur envoyer « merci de nous rappeler » : /calls sms {no}",
+            'To send them "please call us back": /calls sms {no}',
+            'Om hen "gelieve ons terug te bellen" te sturen: /calls sms {no}',
+            'Um ihnen "bitte rufen Sie zurück" zu senden: /calls sms {no}',
+        ),
+        "calls.recorded": _m(
+            "Appel du rendez-vous {id} (liste n° {no}) : {outcome} (essai n° {tries}).",
+            "Call for appointment {id} (list #{no}): {outcome} (try {tries}).",
+            "Oproep voor afspraak {id} (lijst nr. {no}): {outcome} (poging {tries}).",
+            "Anruf für Termin {id} (Liste Nr. {no}): {outcome} (Versuch {tries}).",
+        ),
+        "calls.bad_outcome": _m(
+            "Résultat inconnu : {outcomes}.",
+            "Unknown outcome: {outcomes}.",
+            "Onbekende uitkomst: {outcomes}.",
+            "Unbekanntes Ergebnis: {outcomes}.",
+        ),
+        "calls.not_on_a_list": _m(
+            "Le rendez-vous {id} n'est sur aucune liste d'appels.",
+            "Appointment {id} is on no call list.",
+            "Afspraak {id} staat op geen enkele bellijst.",
+            "Termin {id} steht auf keiner Anrufliste.",
+        ),
+        "calls.no_such_list": _m(
+            "Il n'y a pas de liste d'appels n° {no}.",
+            "There is no call list #{no}.",
+            "Er is geen bellijst nr. {no}.",
+            "Es gibt keine Anrufliste Nr. {no}.",
+        ),
+        "calls.nobody_unreached": _m(
+            "Personne n'est injoignable après {tries} essais sur la liste n° {no}.",
+            "Nobody is unreached after {tries} tries on list #{no}.",
+            "Niemand is onbereikbaar na {tries} pogingen op lijst nr. {no}.",
+            "Niemand ist nach {tries} Versuchen auf Liste Nr. {no} unerreicht.",
+        ),
     }
 )

@@ -146,6 +146,17 @@ def dry_run_reply(
         )
     if stats.already:
         blocks.append(Paragraph(t(lang, "notify.draft.already", n=stats.already)))
+    if stats.maintained or stats.postponed:
+        blocks.append(
+            Paragraph(
+                t(
+                    lang,
+                    "notify.draft.marks",
+                    maintained=stats.maintained,
+                    postponed=stats.postponed,
+                )
+            )
+        )
     if job is not None:
         blocks.append(
             BulletList(

@@ -85,9 +85,13 @@ Severity = Literal["info", "success", "warning", "error"]
 
 @dataclass(frozen=True)
 class Attachment:
+    """A file sent with a reply. A large file is referred to by ``path`` (on the bot's
+    machine) rather than carried in the outbox row."""
+
     name: str
     media_type: str
-    content: str
+    content: str = ""
+    path: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,7 +125,7 @@ class Reply:
             "severity": self.severity,
             "facts": self.facts,
             "attachments": [
-                {"name": a.name, "media_type": a.media_type, "content": a.content}
+                {"name": a.name, "media_type": a.media_type, "content": a.content, "path": a.path}
                 for a in self.attachments
             ],
         }
@@ -146,7 +150,7 @@ class Reply:
             severity=data.get("severity", "info"),
             facts=dict(data.get("facts", {})),
             attachments=tuple(
-                Attachment(a["name"], a["media_type"], a["content"])
+                Attachment(a["name"], a["media_type"], a.get("content", ""), a.get("path"))
                 for a in data.get("attachments", [])
             ),
         )

@@ -96,6 +96,16 @@ DEFAULT_TEMPLATES: Mapping[str, Mapping[Lang, str]] = {
         "en": "{hospital}: due to an IT incident your appointment on {date} at {time} "
         "({service}, {site}) is being reviewed. We will contact you. Info: {hotline}",
     },
+    "callback": {
+        "fr": "{hospital} : merci de nous rappeler au {hotline} au sujet de votre rendez-vous "
+        "du {date} à {time} ({service}, {site}).",
+        "nl": "{hospital}: gelieve ons terug te bellen op {hotline} over uw afspraak van "
+        "{date} om {time} ({service}, {site}).",
+        "de": "{hospital}: Bitte rufen Sie uns unter {hotline} zurück, wegen Ihres Termins am "
+        "{date} um {time} ({service}, {site}).",
+        "en": "{hospital}: please call us back on {hotline} about your appointment on {date} "
+        "at {time} ({service}, {site}).",
+    },
     "correction": {
         "fr": "{hospital} : RECTIFICATIF. Votre rendez-vous du {date} à {time} ({service}, "
         "{site}) est finalement maintenu. Infos : {hotline}",
@@ -121,6 +131,7 @@ class NotifyOptions:
     progress_percent: int = 10
     progress_seconds: int = 60
     gateway: str = "log"
+    call_max_tries: int = 3
 
     def template(self, kind: str, lang: Lang) -> str:
         return self.templates.get(kind, {}).get(lang) or DEFAULT_TEMPLATES[kind][lang]
@@ -254,6 +265,11 @@ class JobRepository(Protocol):
 
     async def states_of(self, nos: Sequence[int]) -> dict[int, str]: ...
 
+    async def messages_about(
+        self, appointment_ids: Sequence[str], *, states: Sequence[str]
+    ) -> list[QueuedSms]:
+        """Messages (in these states) about any of these appointments."""
+
     async def cancel_pending(self, no: int, *, at: datetime) -> int: ...
 
     async def expire(self, *, now: datetime) -> dict[int, int]:
@@ -294,6 +310,8 @@ class DraftStats:
     merged: int = 0  # appointments folded into another's message (same patient, same day)
     not_covered: int = 0  # status open/reduced or no decision: no message
     already: int = 0  # the same message went out in an earlier job: not sent twice
+    maintained: int = 0  # kept by their doctor (/maintain): no cancellation SMS
+    postponed: int = 0  # moved by their doctor (/postpone): messaged like the others
     in_force: dict[str, str | None] = field(default_factory=dict)  # see in_force()
     samples: dict[str, dict[str, Any]] = field(default_factory=dict)  # lang -> sample
 
@@ -308,6 +326,8 @@ class DraftStats:
             "merged": self.merged,
             "not_covered": self.not_covered,
             "already": self.already,
+            "maintained": self.maintained,
+            "postponed": self.postponed,
             "in_force": self.in_force,
             "samples": self.samples,
         }
@@ -419,6 +439,7 @@ async def draft_job(
         service=service, sites=scope, first=first, last=last
     )
     stats.appointments = len(appointments)
+    marks = await uow.marks.of([a.id for a in appointments])
     used: dict[int, Decision] = {}
     groups: dict[tuple[str, date, str], list[Appointment]] = defaultdict(list)
     for n, a in enumerate(appointments):
@@ -429,6 +450,12 @@ async def draft_job(
         if kind is None or decision is None:
             stats.not_covered += 1
             continue
+        mark = marks.get(a.id)
+        if mark is not None and mark.outcome == "maintained":
+            stats.maintained += 1  # the doctor keeps it: no cancellation
+            continue
+        if mark is not None:
+            stats.postponed += 1
         used[decision.no] = decision
         if a.phone is None or a.phone_kind != "mobile":
             stats.no_mobile += 1
@@ -526,12 +553,15 @@ async def draft_correction(
         # "Maintained after all" only where an `open` decision now says so, for every
         # appointment of the message (revoked with nothing in force is not "maintained").
         appts = await uow.appointments.get_many(m.appointments)
-        now_open = [
-            a
-            for a in appts
-            if (d := resolve(latest[m.day], service=of.service, site=a.site, day=m.day)) is not None
-            and d.status == Status.OPEN
-        ]
+        marks = await uow.marks.of(list(m.appointments))
+        now_open = []
+        for a in appts:
+            d = resolve(latest[m.day], service=of.service, site=a.site, day=m.day)
+            # kept by the doctor whatever the service decision, or the service is open
+            if (a.id in marks and marks[a.id].outcome == "maintained") or (
+                d is not None and d.status == Status.OPEN
+            ):
+                now_open.append(a)
         if not appts or len(now_open) < len(appts):
             stats.not_covered += 1
             continue
@@ -787,3 +817,89 @@ async def progress_of(uow: UnitOfWork, job_no: int) -> Progress:
 
 def langs_sorted(by_lang: Mapping[str, int]) -> list[tuple[str, int]]:
     return [(x, by_lang[x]) for x in LANGS if by_lang.get(x)]
+
+
+async def draft_callback(
+    uow: UnitOfWork,
+    *,
+    catalog: Catalog,
+    options: NotifyOptions,
+    actor: Actor,
+    creator_key: str,
+    list_no: int,
+    service: str,
+    sites: Sequence[str],
+    first: date,
+    last: date,
+    appointment_ids: Sequence[str],
+    now: datetime,
+    lang: Lang,
+) -> tuple[Job | None, DraftStats]:
+    """A "please call us back" SMS for the patients a call list could not reach."""
+    stats = DraftStats()
+    stats.in_force = await in_force(uow, service=service, sites=sites, first=first, last=last)
+    appointments = await uow.appointments.get_many(appointment_ids)
+    stats.appointments = len(appointments)
+    groups: dict[tuple[str, date], list[Appointment]] = defaultdict(list)
+    for a in appointments:
+        if a.phone is None or a.phone_kind != "mobile":
+            stats.no_mobile += 1
+            continue
+        groups[(a.phone, a.day)].append(a)
+    suppressed = await uow.suppressions.among(sorted({k[0] for k in groups}))
+    earlier = await uow.jobs.already_messaged(service=service, first=first, last=last)
+    rows: list[NewMessage] = []
+    for (phone, day), appts in sorted(groups.items()):
+        if phone in suppressed:
+            stats.opted_out += len(appts)
+            continue
+        if (phone, day, "callback") in earlier:
+            stats.already += 1
+            continue
+        appts.sort(key=lambda a: a.start)
+        msg_lang = appts[0].language
+        body = render_sms(
+            options,
+            catalog,
+            kind="callback",
+            lang=msg_lang,
+            day=day,
+            starts=[a.start for a in appts],
+            services=[a.service for a in appts],
+            sites=[a.site for a in appts],
+            tz=now.tzinfo or UTC,
+        )
+        stats.merged += len(appts) - 1
+        stats.recipients += 1
+        stats.by_lang[msg_lang] += 1
+        stats.by_kind["callback"] += 1
+        stats.samples.setdefault(msg_lang, _sample(body))
+        rows.append(
+            NewMessage(
+                phone, day, "callback", msg_lang, body, tuple(a.id for a in appts), appts[0].start
+            )
+        )
+    if not rows:
+        return None, stats
+    await uow.ledger.lock()
+    no = await uow.jobs.next_no()
+    job = Job(
+        no=no,
+        kind="callback",
+        state="draft",
+        service=service,
+        sites=tuple(sites),
+        first_day=first,
+        last_day=last,
+        room=actor.room,
+        lang=lang,
+        created_by=actor.id,
+        creator_key=creator_key,
+        created_at=now,
+        decisions=(),
+        summary={**stats.to_json(), "call_list": list_no},
+    )
+    await _record(uow, job, "job-drafted", actor, now, call_list=list_no)
+    await uow.jobs.add(job)
+    await uow.jobs.add_messages(no, rows)
+    return job, stats

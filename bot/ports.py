@@ -16,6 +16,8 @@ from bot.appointments import Appointment
 from bot.model import Actor, Decision, LedgerEntry, Milestone, Reply, RoomRef
 
 if TYPE_CHECKING:
+    from bot.calls import CallRepository
+    from bot.marks import MarkRepository
     from bot.notify import JobRepository, SuppressionRepository
 
 
@@ -214,7 +216,9 @@ class StatsRepository(Protocol):
 
     async def outbox(self) -> list[tuple[str, str, str, int]]: ...
 
-    async def oldest_pending(self) -> datetime | None: ...
+    async def oldest_pending(self, platforms: Sequence[str]) -> datetime | None:
+        """The oldest undelivered chat message of these platforms (the ones this process
+        serves)."""
 
     async def sms(self) -> list[tuple[str, int]]: ...
 
@@ -262,6 +266,12 @@ class UnitOfWork(Protocol):
 
     @property
     def stats(self) -> StatsRepository: ...
+
+    @property
+    def marks(self) -> MarkRepository: ...
+
+    @property
+    def calls(self) -> CallRepository: ...
 
     events: list[object]
     """Domain events raised in this unit of work; the dispatcher hands them to subscribers."""

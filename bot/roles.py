@@ -25,6 +25,11 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "subscribe": frozenset({CELL}),
     "unsubscribe": frozenset({CELL}),
     "milestone": frozenset({IT, CELL}),
+    # per-appointment exceptions: the cell, or doctors the config names
+    "maintain": frozenset({CELL, "doctor"}),
+    "postpone": frozenset({CELL, "doctor"}),
+    "calls": frozenset({CELL}),
+    "call": frozenset({CELL, "doctor"}),
     # the crisis record names authors and shows internal notes
     "export": frozenset({CELL}),
 }

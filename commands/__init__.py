@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from bot.router import Command, Router
-from commands import appointments, board, decisions, exports, meta, notify, plan, questions
+from commands import (
+    appointments,
+    board,
+    calls,
+    decisions,
+    exports,
+    meta,
+    notify,
+    plan,
+    questions,
+)
 
 
 def all_commands() -> tuple[Command, ...]:
@@ -15,6 +25,7 @@ def all_commands() -> tuple[Command, ...]:
         *appointments.COMMANDS,
         *notify.COMMANDS,
         *exports.COMMANDS,
+        *calls.COMMANDS,
         *meta.COMMANDS,
     )
 

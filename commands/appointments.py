@@ -19,6 +19,14 @@ async def appointments(ctx: Context, args: str) -> list[Reply]:
         counts = [c for c in counts if c.site in f.sites]
     if f.services:
         counts = [c for c in counts if c.service in f.services]
+    marked: dict[tuple[str, str, str], int] = {
+        (service, site, outcome): n
+        for service, site, outcome, n in await ctx.uow.marks.counts(day=day)
+    }
+
+    def kept(service: str, site: str, outcome: str) -> int:
+        return marked.get((service, site, outcome), 0)
+
     rows = tuple(
         (
             ctx.catalog.service_name(c.service, ctx.lang),
@@ -26,6 +34,8 @@ async def appointments(ctx: Context, args: str) -> list[Reply]:
             str(c.total),
             str(c.mobile),
             str(c.total - c.mobile),
+            str(kept(c.service, c.site, "maintained")),
+            str(kept(c.service, c.site, "postponed")),
         )
         for c in counts
     )
@@ -47,7 +57,14 @@ async def appointments(ctx: Context, args: str) -> list[Reply]:
                 "kind": "appointments",
                 "date": day.isoformat(),
                 "items": [
-                    {"service": c.service, "site": c.site, "total": c.total, "mobile": c.mobile}
+                    {
+                        "service": c.service,
+                        "site": c.site,
+                        "total": c.total,
+                        "mobile": c.mobile,
+                        "maintained": kept(c.service, c.site, "maintained"),
+                        "postponed": kept(c.service, c.site, "postponed"),
+                    }
                     for c in counts
                 ],
                 "total": total,

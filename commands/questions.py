@@ -102,6 +102,21 @@ async def _service_answer(ctx: Context, reading: Reading) -> Reply:
                     ref=_decision_ref(ctx, d),
                 )
             )
+    # appointments their doctors kept or moved, whatever the decision (counts only)
+    for service in by_service:
+        marked: dict[str, int] = {}
+        for _, site, outcome, n in await ctx.uow.marks.counts(day=day, service=service):
+            if site in sites:
+                marked[outcome] = marked.get(outcome, 0) + n
+        if marked:
+            lines.append(
+                ctx.t(
+                    "answer.marks",
+                    service=ctx.catalog.service_name(service, ctx.lang),
+                    maintained=marked.get("maintained", 0),
+                    postponed=marked.get("postponed", 0),
+                )
+            )
     blocks: list[Block] = [Paragraph(x) for x in lines]
     if any(i["status"] is None for i in items):
         blocks.append(Paragraph(ctx.who_decides()))

@@ -24,6 +24,7 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage.jobs import SqlJobs, SqlSuppressions
+from storage.marks import SqlCalls, SqlMarks
 from storage.repos import (
     SqlAppointments,
     SqlAudit,
@@ -39,6 +40,7 @@ from storage.repos import (
 from storage.stats import SqlStats
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READONLY = "crisiscell_readonly"
 
 
 def _quiet_driver_logs() -> None:
@@ -140,6 +142,11 @@ class Database:
     def uow(self) -> SqlUnitOfWork:
         return SqlUnitOfWork(self.engine)
 
+    def reader(self) -> SqlUnitOfWork:
+        """A unit of work that only reads: on SQLite it does not take the write lock (so a
+        busy status page never delays a command). Never commit through it."""
+        return SqlUnitOfWork(self.engine, readonly=True)
+
     __call__ = uow
 
     async def dispose(self) -> None:
@@ -160,20 +167,25 @@ def _sqlite_setup(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # a reader (the status page, /healthz) must not take the write lock
+        readonly = conn.get_execution_options().get(READONLY, False)
+        conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
 
 
 class SqlUnitOfWork:
     """One transaction; the repositories share its connection. Rolls back unless committed."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, readonly: bool = False) -> None:
         self._engine = engine
+        self._readonly = readonly
         self._conn: AsyncConnection | None = None
         self.events: list[object] = []
 
     async def __aenter__(self) -> SqlUnitOfWork:
         conn = await self._engine.connect()
         try:
+            if self._readonly:
+                conn = await conn.execution_options(**{READONLY: True})
             await conn.begin()
         except BaseException:
             await asyncio.shield(conn.close())
@@ -192,6 +204,8 @@ class SqlUnitOfWork:
         self.jobs = SqlJobs(conn)
         self.suppressions = SqlSuppressions(conn)
         self.stats = SqlStats(conn)
+        self.marks = SqlMarks(conn)
+        self.calls = SqlCalls(conn)
         self.events = []
         return self
 

@@ -440,6 +440,24 @@ class SqlJobs(_Repo):
         ).first()
         return _sms(row) if row else None
 
+    async def messages_about(
+        self, appointment_ids: Sequence[str], *, states: Sequence[str]
+    ) -> list[QueuedSms]:
+        s = T.sms.c
+        out: list[QueuedSms] = []
+        for i in range(0, len(appointment_ids), 100):
+            chunk = appointment_ids[i : i + 100]
+            rows = await self.conn.execute(
+                select(T.sms).where(
+                    s.state.in_(list(states)),
+                    or_(*(s.appointments.like(f'%"{a}"%') for a in chunk)),
+                )
+            )
+            for m in (_sms(r) for r in rows):
+                if set(m.appointments) & set(chunk):
+                    out.append(m)
+        return out
+
     async def states_of(self, nos: Sequence[int]) -> dict[int, str]:
         j = T.jobs.c
         rows = await self.conn.execute(select(j.no, j.state).where(j.no.in_(list(nos))))

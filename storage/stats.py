@@ -3,6 +3,7 @@ every process and survive restarts)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import case, func, select
@@ -32,10 +33,14 @@ class SqlStats(_Repo):
         )
         return [(r[0], r[1] or "other", r[2], int(r[3])) for r in rows]
 
-    async def oldest_pending(self) -> datetime | None:
+    async def oldest_pending(self, platforms: Sequence[str]) -> datetime | None:
         o = T.outbox.c
         value = (
-            await self.conn.execute(select(func.min(o.created_at)).where(o.state == "pending"))
+            await self.conn.execute(
+                select(func.min(o.created_at)).where(
+                    o.state == "pending", o.platform.in_(list(platforms))
+                )
+            )
         ).scalar()
         return value if isinstance(value, datetime) else None
 

@@ -292,3 +292,46 @@ sms_receipts = Table(
     Column("opted_out", Boolean, nullable=False),
     Column("at", UTCDateTime, nullable=False),
 )
+
+# Per-appointment exceptions: the latest mark of each appointment (the ledger keeps every one).
+appointment_marks = Table(
+    "appointment_marks",
+    metadata,
+    Column("appointment_id", String(128), primary_key=True),
+    Column("outcome", String(16), nullable=False),  # maintained | postponed
+    Column("note", Text, nullable=False),
+    Column("seq", Integer, ForeignKey("ledger.seq"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", String(255), nullable=False),
+)
+
+# Call lists for case-by-case days: the appointments to phone, and each call's outcome.
+call_lists = Table(
+    "call_lists",
+    metadata,
+    Column("no", Integer, primary_key=True, autoincrement=False),
+    Column("service", String(64), nullable=False),
+    Column("sites", Text, nullable=False),  # JSON list of site ids
+    Column("first_day", Date, nullable=False),
+    Column("last_day", Date, nullable=False),
+    Column("room", String(512), nullable=False),
+    Column("lang", String(8), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+calls = Table(
+    "calls",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("list_no", Integer, ForeignKey("call_lists.no"), nullable=False),
+    Column("appointment_id", String(128), nullable=False),
+    Column("site", String(64), nullable=False),
+    Column("start", UTCDateTime, nullable=False),
+    Column("tries", Integer, nullable=False),
+    # pending | maintained | postponed | no-answer | to-retry
+    Column("outcome", String(16), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("updated_at", UTCDateTime),
+    Index("ix_calls_list_no_appointment_id", "list_no", "appointment_id", unique=True),
+)

@@ -407,6 +407,10 @@ class MatrixAdapter:
         if room is not None and room.encrypted and self.client.olm is None:
             raise MatrixError("encrypted room but no crypto store: refusing to send plaintext")
         contents = list(render(item.reply, reply_to=item.reply_to))
+        if item.reply.attachments and room is None:
+            # not known yet (a sync after a restart): whether it is encrypted decides how
+            # the file is uploaded, so wait for the room rather than guess
+            raise MatrixError("room not known yet; the file is sent at the next attempt")
         encrypted = room is not None and room.encrypted
         for a in item.reply.attachments:  # a file (an export): uploaded, then an m.file event
             contents.append(await self._upload(a, encrypted=encrypted))
@@ -417,13 +421,20 @@ class MatrixAdapter:
             self.sent_events.append(resp.event_id)
 
     async def _upload(self, a: Attachment, *, encrypted: bool) -> dict[str, Any]:
-        data = a.content.encode("utf-8")
-        resp, keys = await self.client.upload(
-            io.BytesIO(data),
-            content_type=a.media_type,
-            filename=a.name,
-            encrypt=encrypted,
-            filesize=len(data),
+        if a.path:
+            data = await asyncio.to_thread(Path(a.path).read_bytes)
+        else:
+            data = a.content.encode("utf-8")
+        # nio applies no timeout to uploads: a stalled one must not hold the sync loop
+        resp, keys = await asyncio.wait_for(
+            self.client.upload(
+                io.BytesIO(data),
+                content_type=a.media_type,
+                filename=a.name,
+                encrypt=encrypted,
+                filesize=len(data),
+            ),
+            timeout=120,
         )
         if not isinstance(resp, UploadResponse):
             raise MatrixError(f"Matrix upload failed: {resp}")

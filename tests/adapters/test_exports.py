@@ -405,12 +405,12 @@ async def test_chat_export_writes_the_file_and_says_where(tmp_path: Path) -> Non
         await h.say("/decide radiology cancelled tomorrow : PACS down || see IT")
         reply = (await h.say("/export sitrep tomorrow"))[0]
         path = Path(reply.facts["path"])
-        assert path.parent == exports and path.name == "crisiscell-sitrep-2022-05-16.html"
+        assert path.parent == exports and path.name.startswith("crisiscell-sitrep-2022-05-16-")
         mode = (await asyncio.to_thread(path.stat)).st_mode
         assert oct(mode & 0o777) == "0o600"
         html = await asyncio.to_thread(path.read_text, encoding="utf-8")
         assert "PACS down" in html and "see IT" in html  # internal: the whole note
-        assert reply.attachments[0].content == html
+        assert reply.attachments[0].path == str(path)  # the outbox refers to the file
         assert str(path) in render_text(reply)  # the terminal and Teams say where
         log = (await h.say("/exporter journal"))[0]
         assert log.facts["export"] == "log" and "crisiscell-log-" in log.facts["path"]
@@ -458,3 +458,24 @@ def test_cli_export_log_and_sitrep(tmp_path: Path) -> None:
     assert oct(out.stat().st_mode & 0o777) == "0o600" and "<html" in out.read_text()
     bad = cli("log", "--from", "2022-05-17", "--to", "2022-05-16")
     assert bad.returncode != 0 and "--from is after --to" in bad.stderr
+
+
+async def test_days_are_the_hospitals_not_utc(tmp_path: Path) -> None:
+    """00:30 in Brussels is still the day before in UTC: --from/--to use the local day."""
+    h = await Harness.start(
+        f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3",
+        now=datetime.fromisoformat("2022-05-16T00:30:00+02:00"),
+    )
+    try:
+        await h.say("/decide surgery cancelled today : night decision")
+        settings = h.runtime.settings
+
+        async def listed(day: date) -> str:
+            return await export_log(
+                h.runtime.db, settings, first=day, last=day, fmt="csv", lang="en", now=MADE_AT
+            )
+
+        assert "night decision" in await listed(date(2022, 5, 16))
+        assert "night decision" not in await listed(date(2022, 5, 15))
+    finally:
+        await h.close()

@@ -1,0 +1,145 @@
+"""The local side of exceptions and call lists: marks from a CSV file, the call list with
+phone numbers (CSV, never chat), and call outcomes from the command line."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import getpass
+import io
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.calls import CALL_OUTCOMES, CallError, record_outcome
+from bot.config import Settings
+from bot.marks import MARK_OUTCOMES, mark_appointments
+from bot.model import Actor, RoomRef
+from storage.db import Database
+
+CALL_COLUMNS = (
+    "list",
+    "site",
+    "time",
+    "appointment_id",
+    "phone",
+    "phone_kind",
+    "language",
+    "tries",
+    "outcome",
+    "note",
+)
+
+
+def cli_actor(user: str | None = None) -> Actor:
+    """Who acts from this machine's command line (recorded in the ledger)."""
+    name = user or getpass.getuser()
+    return Actor(
+        id=f"cli:{name}",
+        name=name,
+        roles=frozenset({"cell"}),
+        platform="cli",
+        room=RoomRef("cli:local"),
+    )
+
+
+def _read_marks(path: Path) -> tuple[list[tuple[int, str, str, str]], list[str]]:
+    rows, problems = [], []
+    with path.open(encoding="utf-8-sig", newline="") as f:
+        sample = f.readline()
+        f.seek(0)
+        reader = csv.DictReader(f, delimiter=";" if sample.count(";") > sample.count(",") else ",")
+        missing = {"appointment_id", "outcome"} - set(reader.fieldnames or [])
+        if missing:
+            return [], [f"line 1: missing column(s): {', '.join(sorted(missing))}"]
+        for row in reader:
+            ident = (row.get("appointment_id") or "").strip()
+            outcome = (row.get("outcome") or "").strip().lower()
+            note = (row.get("note") or "").strip()
+            if not ident:
+                problems.append(f"line {reader.line_num}: no appointment id")
+            elif outcome not in MARK_OUTCOMES:
+                problems.append(
+                    f"line {reader.line_num}: outcome must be {' or '.join(MARK_OUTCOMES)}"
+                )
+            else:
+                rows.append((reader.line_num, ident, outcome, note))
+    return rows, problems
+
+
+async def mark_file(
+    db: Database, path: Path, *, actor: Actor, now: datetime
+) -> tuple[int, list[str]]:
+    """(appointments marked, problems by line). Unknown ids are problems, not errors."""
+    rows, problems = await asyncio.to_thread(_read_marks, path)
+    marked = 0
+    async with db.uow() as uow:
+        for line, ident, outcome, note in rows:
+            done = await mark_appointments(
+                uow, actor=actor, ids=[ident], outcome=outcome, note=note, at=now
+            )
+            marked += len(done.marked)
+            if done.unknown:
+                problems.append(f"line {line}: appointment {ident!r} is not in the imported list")
+        await uow.commit()
+    return marked, problems
+
+
+async def calls_csv(db: Database, settings: Settings, list_no: int) -> str:
+    tz = ZoneInfo(settings.bot.timezone)
+    catalog = settings.build_catalog()
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(CALL_COLUMNS)
+    async with db.uow() as uow:
+        if await uow.calls.get(list_no) is None:
+            raise LookupError(f"there is no call list #{list_no}")
+        calls = await uow.calls.calls(list_no)
+        appts = {
+            a.id: a for a in await uow.appointments.get_many([c.appointment_id for c in calls])
+        }
+    for c in calls:
+        a = appts.get(c.appointment_id)
+        w.writerow(
+            (
+                list_no,
+                catalog.site_name(c.site, "en"),
+                c.start.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                c.appointment_id,
+                (a.phone or "") if a else "",
+                a.phone_kind if a else "purged",
+                a.language if a else "",
+                c.tries,
+                c.outcome,
+                c.note,
+            )
+        )
+    return buf.getvalue()
+
+
+async def record(
+    db: Database,
+    *,
+    appointment_id: str,
+    outcome: str,
+    note: str,
+    actor: Actor,
+    now: datetime,
+) -> str:
+    if outcome not in CALL_OUTCOMES:
+        raise ValueError(f"outcome must be one of {', '.join(CALL_OUTCOMES)}")
+    async with db.uow() as uow:
+        try:
+            call = await record_outcome(
+                uow,
+                actor=actor,
+                appointment_id=appointment_id,
+                outcome=outcome,
+                note=note,
+                at=now,
+                lang="en",
+            )
+        except CallError as e:
+            raise LookupError(e.message) from e
+        await uow.commit()
+    return f"appointment {appointment_id} (list {call.list_no}): {outcome}, try {call.tries}"

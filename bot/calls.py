@@ -1,0 +1,181 @@
+"""Call lists for case-by-case days: every appointment to phone, grouped by site and time,
+and each call's outcome. The numbers stay on the bot's machine (CLI export, internal web
+page); chat sees counts only.
+
+An outcome ``maintained`` or ``postponed`` also marks the appointment (``bot/marks.py``);
+``no-answer`` and ``to-retry`` count a try. Patients not reached after the configured
+number of tries can be sent a "please call us" SMS through the normal job machinery.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Protocol
+
+from bot.appointments import Appointment
+from bot.decisions import resolve
+from bot.errors import DomainError
+from bot.i18n import t
+from bot.marks import mark_appointments
+from bot.model import ALL_SITES, Actor, Decision, Lang, RoomRef, Status
+
+if TYPE_CHECKING:
+    from bot.catalog import Catalog
+    from bot.ports import UnitOfWork
+
+CALL_OUTCOMES = ("maintained", "postponed", "no-answer", "to-retry")
+UNREACHED = ("no-answer", "to-retry", "pending")
+
+
+@dataclass(frozen=True)
+class CallList:
+    no: int
+    service: str
+    sites: tuple[str, ...]
+    first_day: date
+    last_day: date
+    room: RoomRef
+    lang: Lang
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Call:
+    id: int
+    list_no: int
+    appointment_id: str
+    site: str
+    start: datetime
+    tries: int
+    outcome: str  # pending | maintained | postponed | no-answer | to-retry
+    note: str
+
+
+class CallRepository(Protocol):
+    async def next_no(self) -> int: ...
+
+    async def add(self, call_list: CallList, appointments: Sequence[Appointment]) -> None: ...
+
+    async def get(self, no: int) -> CallList | None: ...
+
+    async def calls(self, no: int) -> list[Call]: ...
+
+    async def for_appointment(self, appointment_id: str) -> list[Call]:
+        """The calls of an appointment, newest list first."""
+
+    async def record(
+        self, call_id: int, *, outcome: str, note: str, tries: int, at: datetime
+    ) -> None: ...
+
+
+class CallError(DomainError):
+    pass
+
+
+async def build_call_list(
+    uow: UnitOfWork,
+    *,
+    catalog: Catalog,
+    actor: Actor,
+    service: str,
+    sites: Sequence[str],
+    first: date,
+    last: date,
+    now: datetime,
+    lang: Lang,
+) -> tuple[CallList | None, int]:
+    """The appointments of the case-by-case days in scope (no list if there are none).
+
+    Returns (the list, how many appointments are already marked maintained/postponed and
+    so left out).
+    """
+    scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
+    latest: dict[date, list[Decision]] = {}
+    day = first
+    while day <= last:
+        latest[day] = await uow.decisions.latest_covering(day, services=[service])
+        day += timedelta(days=1)
+    wanted = []
+    for a in await uow.appointments.in_scope(service=service, sites=scope, first=first, last=last):
+        d = resolve(latest[a.day], service=service, site=a.site, day=a.day)
+        if d is not None and d.status == Status.CASE_BY_CASE:
+            wanted.append(a)
+    marks = await uow.marks.of([a.id for a in wanted])
+    todo = [a for a in wanted if a.id not in marks]
+    if not todo:
+        return None, len(wanted) - len(todo)
+    await uow.ledger.lock()
+    no = await uow.calls.next_no()
+    call_list = CallList(no, service, scope, first, last, actor.room, lang, actor.id, now)
+    await uow.ledger.append(
+        type="call-list",
+        actor=actor,
+        at=now,
+        payload={
+            "list": no,
+            "first_day": first.isoformat(),
+            "last_day": last.isoformat(),
+            "sites": list(scope),
+            "calls": len(todo),
+        },
+        service=service,
+    )
+    await uow.calls.add(call_list, sorted(todo, key=lambda a: (a.site, a.start, a.id)))
+    return call_list, len(wanted) - len(todo)
+
+
+async def record_outcome(
+    uow: UnitOfWork,
+    *,
+    actor: Actor,
+    appointment_id: str,
+    outcome: str,
+    note: str,
+    at: datetime,
+    lang: Lang,
+) -> Call:
+    """A call's outcome (the latest list the appointment is on). Ledger entry, no number."""
+    if outcome not in CALL_OUTCOMES:
+        raise CallError(t(lang, "calls.bad_outcome", outcomes=", ".join(CALL_OUTCOMES)))
+    found = await uow.calls.for_appointment(appointment_id)
+    if not found:
+        raise CallError(t(lang, "calls.not_on_a_list", id=appointment_id))
+    call = found[0]
+    tries = call.tries + (1 if outcome in ("no-answer", "to-retry") else 0)
+    await uow.ledger.lock()
+    await uow.ledger.append(
+        type="call-outcome",
+        actor=actor,
+        at=at,
+        payload={"list": call.list_no, "appointment": appointment_id, "outcome": outcome},
+    )
+    await uow.calls.record(call.id, outcome=outcome, note=note, tries=tries, at=at)
+    if outcome in ("maintained", "postponed"):
+        await mark_appointments(
+            uow, actor=actor, ids=[appointment_id], outcome=outcome, note=note, at=at
+        )
+    return Call(
+        call.id,
+        call.list_no,
+        appointment_id,
+        call.site,
+        call.start,
+        tries,
+        outcome,
+        note,
+    )
+
+
+def call_counts(calls: Sequence[Call]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for c in calls:
+        out[c.outcome] = out.get(c.outcome, 0) + 1
+    return out
+
+
+def not_reached(calls: Sequence[Call], max_tries: int) -> list[Call]:
+    """Patients still not reached after ``max_tries`` tries."""
+    return [c for c in calls if c.outcome in ("no-answer", "to-retry") and c.tries >= max_tries]

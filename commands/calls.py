@@ -1,0 +1,334 @@
+"""Per-appointment exceptions (/maintain, /postpone) and call lists for case-by-case days
+(/calls, /call). Chat sees appointment ids and counts, never a name or a number."""
+
+from __future__ import annotations
+
+import re
+
+from bot.calls import (
+    CALL_OUTCOMES,
+    CallError,
+    build_call_list,
+    call_counts,
+    not_reached,
+    record_outcome,
+)
+from bot.errors import UsageError
+from bot.i18n import fmt_period, t
+from bot.job_reports import dry_run_reply
+from bot.marks import mark_appointments
+from bot.model import ALL_SITES, Lang, Paragraph, Reply
+from bot.notify import draft_callback
+from bot.router import Command, Context
+from bot.text import fold
+from commands.parsing import parse_filter, read_period, split_note
+
+_IDS = re.compile(r"[\s,;]+")
+
+
+def _ids(text: str, lang: Lang) -> list[str]:
+    ids = [i for i in _IDS.split(text.strip()) if i]
+    if not ids or any(len(i) > 128 for i in ids):
+        raise UsageError(t(lang, "marks.need_ids"))
+    return ids
+
+
+async def _mark(ctx: Context, args: str, outcome: str) -> list[Reply]:
+    spec, note = split_note(args)
+    ids = _ids(spec, ctx.lang)
+    done = await mark_appointments(
+        ctx.uow, actor=ctx.actor, ids=ids, outcome=outcome, note=note, at=ctx.clock.now()
+    )
+    label = t(ctx.lang, f"marks.outcome.{outcome}")
+    blocks = [
+        Paragraph(
+            t(
+                ctx.lang,
+                "marks.done",
+                n=len(done.marked),
+                outcome=label,
+                note=f" : {note}" if note else "",
+            )
+        )
+    ]
+    if done.unknown:
+        blocks.append(Paragraph(t(ctx.lang, "marks.unknown", ids=", ".join(done.unknown))))
+    for job, n in sorted(done.messaged.items()):
+        blocks.append(Paragraph(t(ctx.lang, "marks.offer", n=n, job=job)))
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            severity="warning" if done.unknown or done.messaged else "success",
+            blocks=tuple(blocks),
+            facts={
+                "kind": "marks",
+                "outcome": outcome,
+                "marked": list(done.marked),
+                "unknown": list(done.unknown),
+                "offer": [f"/notify correct {j}" for j in sorted(done.messaged)],
+            },
+        )
+    ]
+
+
+async def maintain(ctx: Context, args: str) -> list[Reply]:
+    return await _mark(ctx, args, "maintained")
+
+
+async def postpone(ctx: Context, args: str) -> list[Reply]:
+    return await _mark(ctx, args, "postponed")
+
+
+async def calls(ctx: Context, args: str) -> list[Reply]:
+    word, _, rest = args.strip().partition(" ")
+    action = {"status": "status", "statut": "status", "sms": "sms"}.get(fold(word))
+    if action is not None:
+        no_text = rest.strip().lstrip("#")
+        if not no_text.isdigit() or len(no_text) > 9:
+            raise UsageError(t(ctx.lang, "notify.need_no", action=f"calls {action}"))
+        return [
+            await _status(ctx, int(no_text))
+            if action == "status"
+            else await _sms(ctx, int(no_text))
+        ]
+    f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
+    if len(f.services) != 1:
+        raise UsageError(t(ctx.lang, "notify.need_service"))
+    if not f.rest:
+        raise UsageError(t(ctx.lang, "notify.need_day"))
+    period = read_period(f.rest, ctx.today(), ctx.lang)
+    if period.last is None:
+        raise UsageError(t(ctx.lang, "notify.need_end"), show_usage=False)
+    sites = list(f.sites) or [ALL_SITES]
+    service = f.services[0]
+    call_list, skipped = await build_call_list(
+        ctx.uow,
+        catalog=ctx.catalog,
+        actor=ctx.actor,
+        service=service,
+        sites=sites,
+        first=period.first,
+        last=period.last,
+        now=ctx.clock.now(),
+        lang=ctx.lang,
+    )
+    where = {
+        "service": ctx.catalog.service_name(service, ctx.lang),
+        "sites": ctx.catalog.sites_label(sites, ctx.lang),
+        "period": fmt_period(period.first, period.last, ctx.lang),
+    }
+    if call_list is None:
+        return [
+            Reply(
+                kind="text",
+                lang=ctx.lang,
+                blocks=(Paragraph(t(ctx.lang, "calls.none", **where)),),
+                facts={"kind": "call-list", "list": None, "skipped": skipped},
+            )
+        ]
+    n = len(await ctx.uow.calls.calls(call_list.no))
+    text = t(
+        ctx.lang,
+        "calls.built",
+        n=n,
+        no=call_list.no,
+        skipped=t(ctx.lang, "calls.skipped", n=skipped) if skipped else "",
+        **where,
+    )
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            title=t(ctx.lang, "calls.title", no=call_list.no),
+            blocks=(Paragraph(text),),
+            facts={"kind": "call-list", "list": call_list.no, "calls": n, "skipped": skipped},
+        )
+    ]
+
+
+async def _status(ctx: Context, no: int) -> Reply:
+    if await ctx.uow.calls.get(no) is None:
+        raise CallError(t(ctx.lang, "calls.no_such_list", no=no))
+    all_calls = await ctx.uow.calls.calls(no)
+    counts = call_counts(all_calls)
+    tries = ctx.notify.call_max_tries
+    unreached = len(not_reached(all_calls, tries))
+    blocks = [
+        Paragraph(
+            t(
+                ctx.lang,
+                "calls.status",
+                total=len(all_calls),
+                pending=counts.get("pending", 0),
+                maintained=counts.get("maintained", 0),
+                postponed=counts.get("postponed", 0),
+                no_answer=counts.get("no-answer", 0),
+                to_retry=counts.get("to-retry", 0),
+                tries=tries,
+                unreached=unreached,
+            )
+        )
+    ]
+    if unreached:
+        blocks.append(Paragraph(t(ctx.lang, "calls.sms_hint", no=no)))
+    return Reply(
+        kind="text",
+        lang=ctx.lang,
+        title=t(ctx.lang, "calls.title", no=no),
+        blocks=tuple(blocks),
+        facts={
+            "kind": "call-status",
+            "list": no,
+            "total": len(all_calls),
+            "counts": counts,
+            "unreached": unreached,
+        },
+    )
+
+
+async def _sms(ctx: Context, no: int) -> Reply:
+    call_list = await ctx.uow.calls.get(no)
+    if call_list is None:
+        raise CallError(t(ctx.lang, "calls.no_such_list", no=no))
+    tries = ctx.notify.call_max_tries
+    unreached = not_reached(await ctx.uow.calls.calls(no), tries)
+    if not unreached:
+        raise CallError(t(ctx.lang, "calls.nobody_unreached", tries=tries, no=no))
+    job, stats = await draft_callback(
+        ctx.uow,
+        catalog=ctx.catalog,
+        options=ctx.notify,
+        actor=ctx.actor,
+        creator_key=ctx.directory.person_key(ctx.actor.id),
+        list_no=no,
+        service=call_list.service,
+        sites=call_list.sites,
+        first=call_list.first_day,
+        last=call_list.last_day,
+        appointment_ids=[c.appointment_id for c in unreached],
+        now=ctx.clock.now(),
+        lang=ctx.lang,
+    )
+    return dry_run_reply(
+        job,
+        stats,
+        [],
+        lang=ctx.lang,
+        catalog=ctx.catalog,
+        options=ctx.notify,
+        service=call_list.service,
+        sites=call_list.sites,
+        first=call_list.first_day,
+        last=call_list.last_day,
+    )
+
+
+async def call(ctx: Context, args: str) -> list[Reply]:
+    spec, note = split_note(args)
+    parts = spec.split()
+    if len(parts) != 2 or fold(parts[1]) not in CALL_OUTCOMES:
+        raise UsageError(t(ctx.lang, "calls.bad_outcome", outcomes=", ".join(CALL_OUTCOMES)))
+    done = await record_outcome(
+        ctx.uow,
+        actor=ctx.actor,
+        appointment_id=parts[0],
+        outcome=fold(parts[1]),
+        note=note,
+        at=ctx.clock.now(),
+        lang=ctx.lang,
+    )
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            severity="success",
+            blocks=(
+                Paragraph(
+                    t(
+                        ctx.lang,
+                        "calls.recorded",
+                        id=done.appointment_id,
+                        no=done.list_no,
+                        outcome=done.outcome,
+                        tries=max(done.tries, 1),
+                    )
+                ),
+            ),
+            facts={
+                "kind": "call-outcome",
+                "list": done.list_no,
+                "appointment": done.appointment_id,
+                "outcome": done.outcome,
+                "tries": done.tries,
+            },
+        )
+    ]
+
+
+COMMANDS = (
+    Command(
+        name="maintain",
+        handler=maintain,
+        aliases={"maintenir": "fr", "behouden": "nl", "beibehalten": "de"},
+        usage={
+            "en": "/maintain <appointment id>[, <id>…] [: <note>]",
+            "fr": "/maintenir <n° de rendez-vous>[, <n°>…] [: <note>]",
+            "nl": "/behouden <afspraaknr>[, <nr>…] [: <opmerking>]",
+        },
+        summary={
+            "en": "keep appointments whatever the service decision says (no cancellation SMS)",
+            "fr": "maintenir des rendez-vous malgré la décision du service (pas de SMS)",
+            "nl": "afspraken behouden ondanks de beslissing (geen annuleringssms)",
+        },
+        examples=("/maintain A1024, A1025 : Dr Peeters sees them",),
+    ),
+    Command(
+        name="postpone",
+        handler=postpone,
+        aliases={"reporter": "fr", "uitstellen": "nl", "verschieben": "de"},
+        usage={
+            "en": "/postpone <appointment id>[, <id>…] [: <note>]",
+            "fr": "/reporter <n° de rendez-vous>[, <n°>…] [: <note>]",
+            "nl": "/uitstellen <afspraaknr>[, <nr>…] [: <opmerking>]",
+        },
+        summary={
+            "en": "mark appointments as postponed by their doctor",
+            "fr": "marquer des rendez-vous comme reportés par leur médecin",
+            "nl": "afspraken markeren als uitgesteld door hun arts",
+        },
+        examples=("/postpone A2048 : new date by phone",),
+    ),
+    Command(
+        name="calls",
+        handler=calls,
+        aliases={"appels": "fr", "oproepen": "nl", "anrufe": "de"},
+        usage={
+            "en": "/calls <service> [at <site>] <day or period> | /calls status|sms <list>",
+            "fr": "/appels <service> [à <site>] <jour ou période> | /appels statut|sms <n°>",
+            "nl": "/oproepen <dienst> [in <locatie>] <dag of periode> | /oproepen status|sms <nr>",
+        },
+        summary={
+            "en": "a call list for a case-by-case day (numbers stay local), and its progress",
+            "fr": "une liste d'appels pour un jour au cas par cas (numéros en local), et son suivi",
+            "nl": "een bellijst voor een dag geval per geval (nummers lokaal), en de voortgang",
+        },
+        examples=("/calls surgery tomorrow", "/calls status 1"),
+    ),
+    Command(
+        name="call",
+        handler=call,
+        aliases={"appel": "fr", "oproep": "nl", "anruf": "de"},
+        usage={
+            "en": "/call <appointment id> maintained|postponed|no-answer|to-retry [: <note>]",
+            "fr": "/appel <n° de rendez-vous> maintained|postponed|no-answer|to-retry [: <note>]",
+            "nl": "/oproep <afspraaknr> maintained|postponed|no-answer|to-retry [: <opmerking>]",
+        },
+        summary={
+            "en": "record a call's outcome",
+            "fr": "noter le résultat d'un appel",
+            "nl": "de uitkomst van een oproep noteren",
+        },
+        examples=("/call A3001 no-answer", "/call A3002 maintained : 8:30 as planned"),
+    ),
+)
