@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.appointments import shown
 from bot.calls import CALL_OUTCOMES, CallError, record_outcome
 from bot.config import Settings
 from bot.marks import MARK_OUTCOMES, mark_appointments
@@ -45,25 +46,29 @@ def cli_actor(user: str | None = None) -> Actor:
 
 def _read_marks(path: Path) -> tuple[list[tuple[int, str, str, str]], list[str]]:
     rows, problems = [], []
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        sample = f.readline()
-        f.seek(0)
-        reader = csv.DictReader(f, delimiter=";" if sample.count(";") > sample.count(",") else ",")
-        missing = {"appointment_id", "outcome"} - set(reader.fieldnames or [])
-        if missing:
-            return [], [f"line 1: missing column(s): {', '.join(sorted(missing))}"]
-        for row in reader:
-            ident = (row.get("appointment_id") or "").strip()
-            outcome = (row.get("outcome") or "").strip().lower()
-            note = (row.get("note") or "").strip()
-            if not ident:
-                problems.append(f"line {reader.line_num}: no appointment id")
-            elif outcome not in MARK_OUTCOMES:
-                problems.append(
-                    f"line {reader.line_num}: outcome must be {' or '.join(MARK_OUTCOMES)}"
-                )
-            else:
-                rows.append((reader.line_num, ident, outcome, note))
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252")  # Excel on Windows
+    f = io.StringIO(text, newline="")
+    sample = f.readline()
+    f.seek(0)
+    reader = csv.DictReader(f, delimiter=";" if sample.count(";") > sample.count(",") else ",")
+    reader.fieldnames = [h.strip().lower() for h in (reader.fieldnames or [])]
+    missing = {"appointment_id", "outcome"} - set(reader.fieldnames)
+    if missing:
+        return [], [f"line 1: missing column(s): {', '.join(sorted(missing))}"]
+    for row in reader:
+        ident = (row.get("appointment_id") or "").strip()
+        outcome = (row.get("outcome") or "").strip().lower()
+        note = (row.get("note") or "").strip()
+        if not ident:
+            problems.append(f"line {reader.line_num}: no appointment id")
+        elif outcome not in MARK_OUTCOMES:
+            problems.append(f"line {reader.line_num}: outcome must be {' or '.join(MARK_OUTCOMES)}")
+        else:
+            rows.append((reader.line_num, ident, outcome, note))
     return rows, problems
 
 
@@ -73,15 +78,24 @@ async def mark_file(
     """(appointments marked, problems by line). Unknown ids are problems, not errors."""
     rows, problems = await asyncio.to_thread(_read_marks, path)
     marked = 0
+    offers: dict[int, int] = {}
     async with db.uow() as uow:
         for line, ident, outcome, note in rows:
             done = await mark_appointments(
                 uow, actor=actor, ids=[ident], outcome=outcome, note=note, at=now
             )
             marked += len(done.marked)
+            for job, n in done.messaged.items():
+                offers[job] = offers.get(job, 0) + n
             if done.unknown:
-                problems.append(f"line {line}: appointment {ident!r} is not in the imported list")
+                problems.append(
+                    f"line {line}: appointment {shown(ident)} is not in the imported list"
+                )
         await uow.commit()
+    problems += [
+        f"{n} patient(s) already got a cancellation SMS (job {job}): /notify correct {job}"
+        for job, n in sorted(offers.items())
+    ]
     return marked, problems
 
 
@@ -111,7 +125,7 @@ async def calls_csv(db: Database, settings: Settings, list_no: int) -> str:
                 a.language if a else "",
                 c.tries,
                 c.outcome,
-                c.note,
+                ("'" + c.note) if c.note[:1] in ("=", "+", "-", "@") else c.note,
             )
         )
     return buf.getvalue()
@@ -130,7 +144,7 @@ async def record(
         raise ValueError(f"outcome must be one of {', '.join(CALL_OUTCOMES)}")
     async with db.uow() as uow:
         try:
-            call = await record_outcome(
+            call, offers = await record_outcome(
                 uow,
                 actor=actor,
                 appointment_id=appointment_id,
@@ -142,4 +156,9 @@ async def record(
         except CallError as e:
             raise LookupError(e.message) from e
         await uow.commit()
-    return f"appointment {appointment_id} (list {call.list_no}): {outcome}, try {call.tries}"
+    line = f"appointment {appointment_id} (list {call.list_no}): {outcome}, try {call.tries}"
+    for job, n in sorted(offers.items()):
+        line += (
+            f"\n{n} patient(s) already got a cancellation SMS (job {job}): /notify correct {job}"
+        )
+    return line

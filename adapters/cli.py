@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(run)
 
+    st = sub.add_parser(
+        "status",
+        help="is the bot alive? (exit 1 when something needs attention)",
+        description="The active process, each part's state and last success, the chat "
+        "outbox backlog, running SMS jobs, the last backup. Exit 0: fine; 1: something "
+        "needs attention; 2: the database cannot be read.",
+    )
+    _common(st)
+
     ledger = sub.add_parser("ledger", help="the decision ledger")
     lsub = ledger.add_subparsers(dest="ledger_cmd", required=True, metavar="ACTION")
     lv = lsub.add_parser("verify", help="check the hash chain; exit 1 at the first broken entry")
@@ -377,7 +386,8 @@ async def _notify(args: argparse.Namespace, settings: Settings) -> int:
         path = Path(args.out)
 
         def write() -> None:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+            os.fchmod(fd, 0o600)  # an existing file too: personal data
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
                 f.write(buf.getvalue())
 
@@ -405,6 +415,27 @@ def _day_arg(text: str | None, today: date, what: str) -> date | None:
         return parse_day(text, today)
     except DateError:
         raise SystemExit(f"crisiscell: {what}: not a day: {text!r} (e.g. 2022-05-16)") from None
+
+
+async def _status(args: argparse.Namespace, settings: Settings) -> int:
+    from datetime import timedelta
+
+    from adapters.runtime import database_url
+    from adapters.status_cli import status_lines
+    from bot.clock import SystemClock
+
+    db = Database(database_url(settings, args.db))
+    try:
+        await db.migrate()
+        code, lines = await status_lines(
+            db,
+            now=SystemClock(settings.bot.timezone).now(),
+            lag_limit=timedelta(seconds=settings.web.outbox_lag_seconds),
+        )
+    finally:
+        await db.dispose()
+    print("\n".join(lines))
+    return code
 
 
 async def _calls(args: argparse.Namespace, settings: Settings) -> int:
@@ -445,7 +476,8 @@ async def _calls(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.out)
 
     def write() -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)  # an existing file too: personal data
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
 
@@ -486,7 +518,8 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     path = Path(args.out)
 
     def write() -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+        os.fchmod(fd, 0o600)  # an existing file too: personal data
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
             f.write(text)
 
@@ -526,6 +559,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_export(args, settings))
         if args.cmd == "calls":
             return asyncio.run(_calls(args, settings))
+        if args.cmd == "status":
+            return asyncio.run(_status(args, settings))
         if args.cmd == "teams":
             from adapters.teams.manifest import listed_commands, write_package
 

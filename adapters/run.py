@@ -7,6 +7,8 @@ import contextlib
 import logging
 import os
 import signal
+import socket
+import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from pathlib import Path
@@ -14,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from adapters.runtime import Runtime, build_runtime, data_dir
 from adapters.sms.service import build_sender, web_listen
+from adapters.status_cli import publish_health
 from adapters.status_web import StatusSite
 from adapters.web import WebServer
 from bot.briefing import BriefingScheduler
 from bot.config import ConfigError, Settings
+from bot.lease import LeaseKeeper
 from bot.outbox import OutboxSender
 from bot.ports import ChatPort
 
@@ -76,7 +80,30 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
     if settings.teams.enabled:
         runtime.health.register("teams")
     runtime.health.register("sms")
+    keeper = LeaseKeeper(
+        runtime.db.uow,
+        runtime.wall_clock,
+        holder=f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
+        host=socket.gethostname(),
+        pid=os.getpid(),
+        ttl=timedelta(seconds=settings.bot.lease_seconds),
+    )
+    holding = False
+    lost = False
     try:
+        # One active process per database: a second one waits here as a standby.
+        acquiring = asyncio.create_task(keeper.acquire(), name="lease")
+        stopping = asyncio.create_task(stop.wait())
+        await asyncio.wait([acquiring, stopping], return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if not acquiring.done():
+            acquiring.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await acquiring
+            log.info("crisiscell stopping (was standby)")
+            return 0
+        acquiring.result()
+        holding = True
         # The SMS sender: its gateway's callbacks (Twilio) mount on the web server.
         sms = build_sender(runtime, data_dir(), web)
         if settings.matrix.enabled:
@@ -141,10 +168,26 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         tasks.append(asyncio.create_task(sms.run(), name="sms-sender"))
         if settings.appointments.retention_days:
             tasks.append(asyncio.create_task(retention(settings, runtime), name="retention"))
+        lease_task = asyncio.create_task(keeper.keep(), name="lease")
+        tasks.append(lease_task)
+        tasks.append(
+            asyncio.create_task(
+                publish_health(
+                    runtime.db.uow,
+                    runtime.health,
+                    runtime.wall_clock,
+                    every=max(1.0, settings.bot.lease_seconds / 3),
+                ),
+                name="health",
+            )
+        )
         stopper = asyncio.create_task(stop.wait(), name="stop")
         done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
         stopper.cancel()
         for task in done:
+            if task is lease_task and not task.cancelled() and task.exception() is None:
+                lost = True  # another process holds the lease now: stop without a word
+                continue
             if task is not stopper and not task.cancelled() and task.exception() is not None:
                 raise task.exception()  # type: ignore[misc]
         log.info("crisiscell stopping")
@@ -156,5 +199,8 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         for close in reversed(closers):
             with contextlib.suppress(Exception):
                 await close()
+        if holding and not lost:
+            with contextlib.suppress(Exception):
+                await keeper.release()  # a standby takes over at once
         await runtime.close()
-    return 0
+    return 3 if lost else 0

@@ -306,7 +306,8 @@ class StatusSite:
             status=", ".join(f"{k}: {v}" for k, v in sorted(counts.items())),
             groups=list(groups.items()),
             outcomes=CALL_OUTCOMES,
-            token=request.query.get("token", ""),
+            token=request.query.get("token", "")
+            or request.headers.get("Authorization", "").removeprefix("Bearer ").strip(),
             h={
                 "time": t(lang, "web.calls.time"),
                 "appointment": t(lang, "web.calls.appointment"),
@@ -352,6 +353,7 @@ class StatusSite:
                 note="",
                 at=rt.clock.now(),
                 lang=rt.settings.bot.language,
+                list_no=no,
             )
             await uow.commit()
         raise web.HTTPSeeOther(f"/calls/{no}?" + urlencode({"token": token}))

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
 
-from bot.appointments import Appointment
+from bot.appointments import Appointment, redact_phones
 from bot.decisions import resolve
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.marks import mark_appointments
 from bot.model import ALL_SITES, Actor, Decision, Lang, RoomRef, Status
+from bot.notify import MAX_DAYS
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -66,6 +67,9 @@ class CallRepository(Protocol):
     async def for_appointment(self, appointment_id: str) -> list[Call]:
         """The calls of an appointment, newest list first."""
 
+    async def listed(self, appointment_ids: Sequence[str]) -> set[str]:
+        """Which of these appointments are on a call list already."""
+
     async def record(
         self, call_id: int, *, outcome: str, note: str, tries: int, at: datetime
     ) -> None: ...
@@ -92,6 +96,8 @@ async def build_call_list(
     Returns (the list, how many appointments are already marked maintained/postponed and
     so left out).
     """
+    if (last - first).days >= MAX_DAYS:
+        raise CallError(t(lang, "notify.too_long", days=MAX_DAYS))
     scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
     latest: dict[date, list[Decision]] = {}
     day = first
@@ -104,7 +110,8 @@ async def build_call_list(
         if d is not None and d.status == Status.CASE_BY_CASE:
             wanted.append(a)
     marks = await uow.marks.of([a.id for a in wanted])
-    todo = [a for a in wanted if a.id not in marks]
+    listed = await uow.calls.listed([a.id for a in wanted])  # one list per appointment
+    todo = [a for a in wanted if a.id not in marks and a.id not in listed]
     if not todo:
         return None, len(wanted) - len(todo)
     await uow.ledger.lock()
@@ -136,16 +143,27 @@ async def record_outcome(
     note: str,
     at: datetime,
     lang: Lang,
-) -> Call:
-    """A call's outcome (the latest list the appointment is on). Ledger entry, no number."""
+    list_no: int | None = None,
+) -> tuple[Call, dict[int, int]]:
+    """A call's outcome (on ``list_no``, else the latest list the appointment is on).
+    Ledger entry, no number. Returns the call and any correction offers (job -> patients).
+    """
     if outcome not in CALL_OUTCOMES:
         raise CallError(t(lang, "calls.bad_outcome", outcomes=", ".join(CALL_OUTCOMES)))
-    found = await uow.calls.for_appointment(appointment_id)
+    note = redact_phones(note)
+    await uow.ledger.lock()  # first: two people recording at once count both tries
+    found = [
+        c
+        for c in await uow.calls.for_appointment(appointment_id)
+        if list_no is None or c.list_no == list_no
+    ]
     if not found:
         raise CallError(t(lang, "calls.not_on_a_list", id=appointment_id))
     call = found[0]
+    if call.outcome in ("maintained", "postponed") and outcome in ("no-answer", "to-retry"):
+        # settled: a later "no answer" must not make the patient look unreached
+        raise CallError(t(lang, "calls.settled", id=appointment_id, outcome=call.outcome))
     tries = call.tries + (1 if outcome in ("no-answer", "to-retry") else 0)
-    await uow.ledger.lock()
     await uow.ledger.append(
         type="call-outcome",
         actor=actor,
@@ -153,11 +171,13 @@ async def record_outcome(
         payload={"list": call.list_no, "appointment": appointment_id, "outcome": outcome},
     )
     await uow.calls.record(call.id, outcome=outcome, note=note, tries=tries, at=at)
+    offers: dict[int, int] = {}
     if outcome in ("maintained", "postponed"):
-        await mark_appointments(
+        done = await mark_appointments(
             uow, actor=actor, ids=[appointment_id], outcome=outcome, note=note, at=at
         )
-    return Call(
+        offers = done.messaged
+    call = Call(
         call.id,
         call.list_no,
         appointment_id,
@@ -167,6 +187,7 @@ async def record_outcome(
         outcome,
         note,
     )
+    return call, offers
 
 
 def call_counts(calls: Sequence[Call]) -> dict[str, int]:

@@ -49,6 +49,9 @@ class BotSection(_Model):
     name: str = "crisiscell"
     database: str | None = None
     exports_dir: str | None = None  # where /export writes files; default <data dir>/exports
+    # One active process per database: it renews a lease this often (a third of it); a
+    # standby takes over this long after the active one stopped renewing.
+    lease_seconds: int = Field(default=30, ge=3, le=600)
 
     @field_validator("timezone")
     @classmethod

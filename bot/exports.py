@@ -220,6 +220,31 @@ EXPORT_MESSAGES: dict[str, dict[str, str]] = {
     "export.h.to_call": _m("À appeler", "To phone", "Te bellen", "Anzurufen"),
     # --- entry types
     "export.type.decision": _m("Décision", "Decision", "Beslissing", "Entscheidung"),
+    "export.type.appointment-mark": _m(
+        "Rendez-vous marqué", "Appointment marked", "Afspraak gemarkeerd", "Termin markiert"
+    ),
+    "export.type.call-list": _m("Liste d'appels", "Call list", "Bellijst", "Anrufliste"),
+    "export.type.call-outcome": _m(
+        "Résultat d'appel", "Call outcome", "Uitkomst oproep", "Anrufergebnis"
+    ),
+    "export.mark": _m(
+        "Rendez-vous {appointment} : {outcome}.",
+        "Appointment {appointment}: {outcome}.",
+        "Afspraak {appointment}: {outcome}.",
+        "Termin {appointment}: {outcome}.",
+    ),
+    "export.call_list": _m(
+        "Liste d'appels n° {no} : {calls} rendez-vous à appeler.",
+        "Call list #{no}: {calls} appointments to phone.",
+        "Bellijst nr. {no}: {calls} afspraken te bellen.",
+        "Anrufliste Nr. {no}: {calls} Termine anzurufen.",
+    ),
+    "export.call_outcome": _m(
+        "Liste n° {no}, rendez-vous {appointment} : {outcome}.",
+        "List #{no}, appointment {appointment}: {outcome}.",
+        "Lijst nr. {no}, afspraak {appointment}: {outcome}.",
+        "Liste Nr. {no}, Termin {appointment}: {outcome}.",
+    ),
     "export.type.revocation": _m("Révocation", "Revocation", "Intrekking", "Widerruf"),
     "export.type.milestone": _m("Jalon", "Milestone", "Mijlpaal", "Meilenstein"),
     "export.type.job-drafted": _m(
@@ -712,6 +737,29 @@ class _Summaries:
                 parts.append(t(lang, "export.job.decisions", nos=self.nos(p["decisions"])))
             if p.get("reason"):
                 parts.append(sentence(t(lang, "revoke.reason", reason=self.tag(str(p["reason"])))))
+        elif kind == "appointment-mark":
+            parts.append(
+                t(
+                    lang,
+                    "export.mark",
+                    appointment=p["appointment"],
+                    outcome=t(lang, f"marks.outcome.{p['outcome']}"),
+                )
+            )
+            if p.get("note"):
+                parts.append(sentence(t(lang, "decision.note", note=p["note"])))
+        elif kind == "call-list":
+            parts.append(t(lang, "export.call_list", no=p["list"], calls=p["calls"]))
+        elif kind == "call-outcome":
+            parts.append(
+                t(
+                    lang,
+                    "export.call_outcome",
+                    no=p["list"],
+                    appointment=p["appointment"],
+                    outcome=p["outcome"],
+                )
+            )
         else:
             raise ValueError(kind)
         return " ".join(parts)

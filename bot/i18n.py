@@ -1202,6 +1202,28 @@ MESSAGES.update(
             "uitgesteld.",
             "{service}: {maintained} Termin(e) vom Arzt beibehalten, {postponed} verschoben.",
         ),
+        "marks.withheld": _m(
+            "{n} SMS d'annulation pas encore envoyé(s) ne partiront pas.",
+            "{n} cancellation SMS not sent yet will not go out.",
+            "{n} nog niet verstuurde annuleringssms('en) vertrekken niet.",
+            "{n} noch nicht gesendete Absage-SMS gehen nicht hinaus.",
+        ),
+        "marks.to_phone": _m(
+            "{n} patient(s) ont reçu un SMS qui couvrait aussi d'autres rendez-vous annulés : "
+            "un appel l'expliquera mieux qu'un SMS.",
+            "{n} patient(s) got one SMS also about other, still cancelled appointments: a "
+            "phone call explains it better than an SMS.",
+            "{n} patiënt(en) kregen één sms die ook over andere, nog geannuleerde afspraken "
+            "ging: een telefoontje legt het beter uit.",
+            "{n} Patient(en) erhielten eine SMS auch zu anderen, weiter abgesagten Terminen: "
+            "ein Anruf erklärt es besser.",
+        ),
+        "calls.settled": _m(
+            "L'appel du rendez-vous {id} est déjà conclu ({outcome}).",
+            "The call for appointment {id} is already settled ({outcome}).",
+            "De oproep voor afspraak {id} is al afgehandeld ({outcome}).",
+            "Der Anruf für Termin {id} ist schon erledigt ({outcome}).",
+        ),
         "marks.outcome.maintained": _m("maintenu", "maintained", "behouden", "beibehalten"),
         "marks.outcome.postponed": _m("reporté", "postponed", "uitgesteld", "verschoben"),
         "calls.title": _m(

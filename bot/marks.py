@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from bot.appointments import redact_phones
 from bot.model import Actor
 from bot.notify import MESSAGED
 
@@ -47,7 +48,9 @@ class MarkRepository(Protocol):
 class Marked:
     marked: tuple[str, ...]
     unknown: tuple[str, ...]
-    messaged: dict[int, int]  # job -> how many of these patients it already messaged
+    messaged: dict[int, int]  # job -> patients it already messaged that a correction can reach
+    withheld: int = 0  # waiting cancellation messages cancelled (never sent)
+    to_phone: int = 0  # messaged about several appointments, some still cancelled: call them
 
 
 async def mark_appointments(
@@ -61,6 +64,7 @@ async def mark_appointments(
 ) -> Marked:
     if outcome not in MARK_OUTCOMES:
         raise ValueError(f"unknown outcome {outcome!r}")
+    note = redact_phones(note)  # a note lives in the ledger for good: no number in it
     wanted = list(dict.fromkeys(ids))
     known = {a.id: a for a in await uow.appointments.get_many(wanted)}
     marked = [i for i in wanted if i in known]
@@ -82,8 +86,27 @@ async def mark_appointments(
         )
         await uow.marks.put(Mark(ident, outcome, note, entry.seq, entry.at, actor.id))
     messaged: dict[int, int] = {}
+    withheld = to_phone = 0
     if outcome == "maintained" and marked:
+        # messages not sent yet (draft, approved, paused): withheld when every appointment
+        # they are about is now kept; the sender never takes a cancelled row
+        for m in await uow.jobs.messages_about(marked, states=("pending",)):
+            if m.kind in ("cancelled", "contact") and await _all_kept(uow, m.appointments):
+                withheld += await uow.jobs.move(
+                    [m.id], to="cancelled", at=at, error="maintained by the doctor"
+                )
         for m in await uow.jobs.messages_about(marked, states=MESSAGED):
-            if m.kind in ("cancelled", "contact"):
+            if m.kind not in ("cancelled", "contact"):
+                continue
+            if await _all_kept(uow, m.appointments):
                 messaged[m.job_no] = messaged.get(m.job_no, 0) + 1
-    return Marked(tuple(marked), tuple(i for i in wanted if i not in known), messaged)
+            else:
+                to_phone += 1  # one SMS about several appointments: a call explains it
+    return Marked(
+        tuple(marked), tuple(i for i in wanted if i not in known), messaged, withheld, to_phone
+    )
+
+
+async def _all_kept(uow: UnitOfWork, appointment_ids: Sequence[str]) -> bool:
+    marks = await uow.marks.of(list(appointment_ids))
+    return all(i in marks and marks[i].outcome == "maintained" for i in appointment_ids)

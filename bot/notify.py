@@ -840,8 +840,13 @@ async def draft_callback(
     stats.in_force = await in_force(uow, service=service, sites=sites, first=first, last=last)
     appointments = await uow.appointments.get_many(appointment_ids)
     stats.appointments = len(appointments)
+    marks = await uow.marks.of(list(appointment_ids))
     groups: dict[tuple[str, date], list[Appointment]] = defaultdict(list)
     for a in appointments:
+        if a.id in marks:  # settled by the doctor meanwhile: no "call us back"
+            stats.maintained += marks[a.id].outcome == "maintained"
+            stats.postponed += marks[a.id].outcome == "postponed"
+            continue
         if a.phone is None or a.phone_kind != "mobile":
             stats.no_mobile += 1
             continue

@@ -160,6 +160,9 @@ class StateRepository(Protocol):
 
     async def put(self, key: str, value: str) -> None: ...
 
+    async def get_locked(self, key: str) -> str | None:
+        """Like get, holding the row until commit (a lease decided by two processes)."""
+
 
 class PlanRepository(Protocol):
     async def add(self, milestone: Milestone) -> None: ...

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from bot.appointments import redact_phones, shown
 from bot.calls import (
     CALL_OUTCOMES,
     CallError,
@@ -24,6 +25,10 @@ from bot.text import fold
 from commands.parsing import parse_filter, read_period, split_note
 
 _IDS = re.compile(r"[\s,;]+")
+
+
+def looks_like_phone(value: str) -> bool:
+    return shown(value) != repr(value[:40])
 
 
 def _ids(text: str, lang: Lang) -> list[str]:
@@ -47,12 +52,17 @@ async def _mark(ctx: Context, args: str, outcome: str) -> list[Reply]:
                 "marks.done",
                 n=len(done.marked),
                 outcome=label,
-                note=f" : {note}" if note else "",
+                note=f" : {redact_phones(note)}" if note else "",
             )
         )
     ]
     if done.unknown:
-        blocks.append(Paragraph(t(ctx.lang, "marks.unknown", ids=", ".join(done.unknown))))
+        unknown = ", ".join(i if not looks_like_phone(i) else "(?)" for i in done.unknown)
+        blocks.append(Paragraph(t(ctx.lang, "marks.unknown", ids=unknown)))
+    if done.withheld:
+        blocks.append(Paragraph(t(ctx.lang, "marks.withheld", n=done.withheld)))
+    if done.to_phone:
+        blocks.append(Paragraph(t(ctx.lang, "marks.to_phone", n=done.to_phone)))
     for job, n in sorted(done.messaged.items()):
         blocks.append(Paragraph(t(ctx.lang, "marks.offer", n=n, job=job)))
     return [
@@ -65,7 +75,9 @@ async def _mark(ctx: Context, args: str, outcome: str) -> list[Reply]:
                 "kind": "marks",
                 "outcome": outcome,
                 "marked": list(done.marked),
-                "unknown": list(done.unknown),
+                "unknown": [i for i in done.unknown if not looks_like_phone(i)],
+                "withheld": done.withheld,
+                "to_phone": done.to_phone,
                 "offer": [f"/notify correct {j}" for j in sorted(done.messaged)],
             },
         )
@@ -229,7 +241,7 @@ async def call(ctx: Context, args: str) -> list[Reply]:
     parts = spec.split()
     if len(parts) != 2 or fold(parts[1]) not in CALL_OUTCOMES:
         raise UsageError(t(ctx.lang, "calls.bad_outcome", outcomes=", ".join(CALL_OUTCOMES)))
-    done = await record_outcome(
+    done, offers = await record_outcome(
         ctx.uow,
         actor=ctx.actor,
         appointment_id=parts[0],
@@ -254,6 +266,10 @@ async def call(ctx: Context, args: str) -> list[Reply]:
                         tries=max(done.tries, 1),
                     )
                 ),
+                *(
+                    Paragraph(t(ctx.lang, "marks.offer", n=n, job=job))
+                    for job, n in sorted(offers.items())
+                ),
             ),
             facts={
                 "kind": "call-outcome",
@@ -261,6 +277,7 @@ async def call(ctx: Context, args: str) -> list[Reply]:
                 "appointment": done.appointment_id,
                 "outcome": done.outcome,
                 "tries": done.tries,
+                "offer": [f"/notify correct {j}" for j in sorted(offers)],
             },
         )
     ]

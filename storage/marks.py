@@ -129,6 +129,17 @@ class SqlCalls(_Repo):
         )
         return [_call(r) for r in rows]
 
+    async def listed(self, appointment_ids: Sequence[str]) -> set[str]:
+        c = T.calls.c
+        found: set[str] = set()
+        for i in range(0, len(appointment_ids), 500):
+            chunk = list(appointment_ids[i : i + 500])
+            rows = await self.conn.execute(
+                select(c.appointment_id).where(c.appointment_id.in_(chunk)).distinct()
+            )
+            found.update(r[0] for r in rows)
+        return found
+
     async def record(
         self, call_id: int, *, outcome: str, note: str, tries: int, at: datetime
     ) -> None:

@@ -450,6 +450,23 @@ class SqlState(_Repo):
     async def put(self, key: str, value: str) -> None:
         await self._upsert(T.adapter_state, {"key": key}, {"value": value})
 
+    async def get_locked(self, key: str) -> str | None:
+        """The value, its row locked until commit (created empty if missing), so two
+        processes deciding on it (the lease) take turns; SQLite is serialised already."""
+        await self.conn.execute(
+            self._insert(T.adapter_state)
+            .values(key=key, value="")
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        row = (
+            await self.conn.execute(
+                select(T.adapter_state.c.value)
+                .where(T.adapter_state.c.key == key)
+                .with_for_update()
+            )
+        ).first()
+        return None if row is None or not row.value else str(row.value)
+
 
 def _milestone(r: Row[Any]) -> Milestone:
     return Milestone(
@@ -598,6 +615,12 @@ class SqlAppointments(_Repo):
 
     async def purge(self, *, before: date) -> int:
         done = await self.conn.execute(T.appointments.delete().where(T.appointments.c.day < before))
+        # the marks of appointments that are gone go with them (ids may be reused)
+        await self.conn.execute(
+            T.appointment_marks.delete().where(
+                T.appointment_marks.c.appointment_id.not_in(select(T.appointments.c.id))
+            )
+        )
         return int(done.rowcount or 0)
 
     async def in_scope(

@@ -149,6 +149,9 @@ class BotProcess:
         cell: list[str],
         *,
         homeserver: str | None = None,
+        db_url: str | None = None,
+        extra_config: str = "",
+        log_name: str = "bot.log",
     ) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
@@ -159,19 +162,23 @@ class BotProcess:
         self.config = root / "crisiscell.toml"
         self.web_port = free_port()
         self.config.write_text(
-            f'[bot]\nlanguage = "en"\nexports_dir = "{root / "exports"}"\n\n'
+            f'[bot]\nlanguage = "en"\nexports_dir = "{root / "exports"}"\n'
+            # a killed bot's lease is taken over after 3 s (default 30 s)
+            "lease_seconds = 3\n\n"
             f'[web]\nlisten = "127.0.0.1:{self.web_port}"\n\n{people}\n'
             f'[matrix]\nenabled = true\nhomeserver = "{homeserver or synapse.url}"\n'
             f'user_id = "{bot_id}"\n'
-            f'store_dir = "{root / "matrix"}"\n',
+            f'store_dir = "{root / "matrix"}"\n' + extra_config,
             encoding="utf-8",
         )
         self.db = root / "crisiscell.sqlite3"
+        self.db_arg = db_url or str(self.db)
+        self.log_name = log_name
         self.env = {**os.environ, "CRISISCELL_MATRIX_PASSWORD": synapse.users[bot_id]}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, **env: str) -> None:
-        log = open(self.root / "bot.log", "ab")  # noqa: SIM115 - kept open with the process
+        log = open(self.root / self.log_name, "ab")  # noqa: SIM115 - kept open with the process
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -182,7 +189,7 @@ class BotProcess:
                 "--config",
                 str(self.config),
                 "--db",
-                str(self.db),
+                self.db_arg,
             ],
             env={**self.env, **env},
             stdout=log,
@@ -211,4 +218,4 @@ class BotProcess:
         return await asyncio.to_thread(self.proc.wait, within)
 
     def log(self) -> str:
-        return (self.root / "bot.log").read_text(encoding="utf-8", errors="replace")
+        return (self.root / self.log_name).read_text(encoding="utf-8", errors="replace")

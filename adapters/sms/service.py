@@ -150,9 +150,12 @@ async def write_report(db: Database, settings: Settings, job_no: int, out: TextI
             stopped = await uow.suppressions.among(
                 sorted({a.phone for a in scope if a.phone and a.phone_kind == "mobile"})
             )
+            marks = await uow.marks.of([a.id for a in scope])
             for a in scope:
                 if a.phone_kind == "mobile" and a.phone not in stopped:
                     continue
+                if a.id in marks and marks[a.id].outcome == "maintained":
+                    continue  # kept by the doctor: nobody calls to cancel it
                 if a.day not in latest:
                     latest[a.day] = await uow.decisions.latest_covering(
                         a.day, services=[job.service]

@@ -195,3 +195,36 @@ async def test_call_list_locally_marks_from_a_file_and_the_internal_page(
         await web.stop()
     status = await h.facts("/calls status 1")
     assert status["counts"]["maintained"] == 1 and status["counts"]["to-retry"] == 1
+
+
+async def test_a_mark_after_the_draft_withholds_the_sms(
+    h: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG")
+    await h.say("/notify consultations monday")  # job 1: six patients
+    await h.say("/notify approve 1", user=MARTIN)
+    facts = await h.facts("/maintain C1, C2 : doctor calls them herself", user=PEETERS)
+    assert facts["withheld"] == 2 and facts["offer"] == []
+    gw = FakeGateway()
+    await sender(h, gw).run_until_idle()
+    assert phone(1) not in gw.per_number() and phone(2) not in gw.per_number()
+    assert len(gw.accepted) == 4
+    no_canary_in(caplog.text)
+
+
+async def test_one_sms_about_two_appointments_needs_a_call(h: Harness) -> None:
+    await seed(h, [appt("C9", phone(1), hour=16)])  # patient 1 has C1 and C9 that day
+    await h.say("/notify consultations monday")
+    await h.say("/notify approve 1", user=MARTIN)
+    await sender(h, FakeGateway()).run_until_idle()
+    facts = await h.facts("/maintain C1", user=PEETERS)
+    assert facts["to_phone"] == 1 and facts["offer"] == []  # C9 is still cancelled
+
+
+async def test_one_list_per_appointment_and_settled_calls_stay_settled(h: Harness) -> None:
+    assert (await h.facts("/calls surgery monday"))["calls"] == 4
+    assert (await h.facts("/calls surgery monday"))["list"] is None  # all already listed
+    await h.say("/call S1 maintained")
+    assert "already settled" in await h.text("/call S1 no-answer")
+    assert "numbers" not in await h.text("/maintain +32472000099")  # not echoed
+    assert "+32472000099" not in await h.text("/maintain +32472000099")

@@ -1,0 +1,141 @@
+"""One active bot process per deployment: a lease row in the database.
+
+The active process renews the lease every few seconds; a second ``crisiscell run``
+against the same database waits as a standby ("another process is active (host, pid,
+since)") and takes over when the lease expires -- the active one was killed, or its host
+failed. Only the lease holder runs the chat adapters, the scheduler and the outbox; what
+it left half done (a Matrix sync token, outbox rows, SMS rows in "sending") is picked up
+by the next holder from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+LEASE_KEY = "lease"
+
+
+@dataclass(frozen=True)
+class Lease:
+    holder: str
+    host: str
+    pid: int
+    since: datetime
+    expires: datetime
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "holder": self.holder,
+                "host": self.host,
+                "pid": self.pid,
+                "since": self.since.isoformat(),
+                "expires": self.expires.isoformat(),
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> Lease:
+        d = json.loads(text)
+        return cls(
+            d["holder"],
+            d["host"],
+            int(d["pid"]),
+            datetime.fromisoformat(d["since"]),
+            datetime.fromisoformat(d["expires"]),
+        )
+
+    def describe(self) -> str:
+        return f"{self.host}, pid {self.pid}, since {self.since:%Y-%m-%d %H:%M:%S %Z}"
+
+
+async def current_lease(uow_factory: UnitOfWorkFactory) -> Lease | None:
+    async with uow_factory() as uow:
+        raw = await uow.state.get(LEASE_KEY)
+    return Lease.from_json(raw) if raw else None
+
+
+class LeaseKeeper:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        *,
+        holder: str,
+        host: str,
+        pid: int,
+        ttl: timedelta = timedelta(seconds=30),
+    ) -> None:
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.holder, self.host, self.pid = holder, host, pid
+        self.ttl = ttl
+        self.since: datetime | None = None
+
+    async def try_acquire(self) -> tuple[bool, Lease | None]:
+        """(True, ours) if we hold it now; (False, theirs) while another process does."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            raw = await uow.state.get_locked(LEASE_KEY)
+            other = Lease.from_json(raw) if raw else None
+            if other is not None and other.holder != self.holder and other.expires > now:
+                return False, other
+            self.since = self.since or now
+            mine = Lease(self.holder, self.host, self.pid, self.since, now + self.ttl)
+            await uow.state.put(LEASE_KEY, mine.to_json())
+            await uow.commit()
+        return True, mine
+
+    async def acquire(self, *, on_standby: Callable[[Lease], None] | None = None) -> Lease:
+        """Wait (as a standby) until we hold the lease."""
+        announced = False
+        while True:
+            ok, lease = await self.try_acquire()
+            if ok:
+                assert lease is not None
+                if announced:
+                    log.warning("lease taken over: this process is now the active one")
+                return lease
+            assert lease is not None
+            if not announced:
+                log.warning("standby: another process is active (%s)", lease.describe())
+                if on_standby is not None:
+                    on_standby(lease)
+                announced = True
+            await asyncio.sleep(self._step())
+
+    def _step(self) -> float:
+        return max(0.2, self.ttl.total_seconds() / 3)
+
+    async def keep(self) -> None:
+        """Renew until cancelled; returns if the lease was lost (another process took it:
+        this one must stop at once)."""
+        while True:
+            await asyncio.sleep(self._step())
+            try:
+                ok, other = await self.try_acquire()
+            except Exception:
+                log.exception("lease renewal failed; retrying")
+                continue
+            if not ok:
+                assert other is not None
+                log.error("lease lost to another process (%s): stopping", other.describe())
+                return
+
+    async def release(self) -> None:
+        """Let a standby take over at once (a clean stop)."""
+        async with self.uow_factory() as uow:
+            raw = await uow.state.get_locked(LEASE_KEY)
+            if raw and Lease.from_json(raw).holder == self.holder:
+                await uow.state.put(LEASE_KEY, "")
+                await uow.commit()
