@@ -10,11 +10,11 @@ import signal
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adapters.runtime import Runtime, build_runtime, data_dir
+from adapters.runtime import Runtime, backup_settings, build_runtime, data_dir
 from adapters.sms.service import build_sender, web_listen
 from adapters.status_cli import publish_health
 from adapters.status_web import StatusSite
@@ -24,12 +24,23 @@ from bot.config import ConfigError, Settings
 from bot.lease import LeaseKeeper
 from bot.outbox import OutboxSender
 from bot.ports import ChatPort
+from storage.backup import BackupError, backup_loop, passphrase_from_env
 
 if TYPE_CHECKING:
     from adapters.matrix.adapter import MatrixAdapter
     from adapters.teams.adapter import TeamsAdapter
 
 log = logging.getLogger(__name__)
+
+
+async def record_backup(runtime: Runtime, path: Path, at: datetime) -> None:
+    """Where `crisiscell status` finds the last backup."""
+    from adapters.status_cli import LAST_BACKUP_KEY
+
+    with contextlib.suppress(Exception):
+        async with runtime.db.uow() as uow:
+            await uow.state.put(LAST_BACKUP_KEY, f"{at:%Y-%m-%d %H:%M:%S %Z} {path}")
+            await uow.commit()
 
 
 def matrix_store(settings: Settings) -> Path:
@@ -80,6 +91,11 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
     if settings.teams.enabled:
         runtime.health.register("teams")
     runtime.health.register("sms")
+    if settings.backup.interval_minutes:
+        try:  # a named but unset passphrase variable: refuse to write backups in clear
+            passphrase_from_env(settings.backup.passphrase_env)
+        except BackupError as e:
+            raise ConfigError(f"backup: {e}") from e
     keeper = LeaseKeeper(
         runtime.db.uow,
         runtime.wall_clock,
@@ -168,6 +184,20 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         tasks.append(asyncio.create_task(sms.run(), name="sms-sender"))
         if settings.appointments.retention_days:
             tasks.append(asyncio.create_task(retention(settings, runtime), name="retention"))
+        if settings.backup.interval_minutes:
+            tasks.append(
+                asyncio.create_task(
+                    backup_loop(
+                        runtime.db,
+                        backup_settings(settings),
+                        runtime.wall_clock,
+                        on_backup=lambda info: asyncio.ensure_future(
+                            record_backup(runtime, info.path, info.created_at)
+                        ),
+                    ),
+                    name="backups",
+                )
+            )
         lease_task = asyncio.create_task(keeper.keep(), name="lease")
         tasks.append(lease_task)
         tasks.append(

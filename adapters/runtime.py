@@ -24,6 +24,7 @@ from bot.sending import SendOptions
 from commands import build_router
 from commands.questions import answer_question
 from commands.reading import mentions_service
+from storage.backup import BackupSettings
 from storage.db import Database
 
 
@@ -50,6 +51,12 @@ def data_dir() -> Path:
 def exports_dir(settings: Settings) -> Path:
     b = settings.bot.exports_dir
     return Path(b).expanduser() if b else data_dir() / "exports"
+
+
+def backup_settings(settings: Settings) -> BackupSettings:
+    b = settings.backup
+    directory = Path(b.directory).expanduser() if b.directory else data_dir() / "backups"
+    return BackupSettings(directory, b.interval_minutes, b.keep, b.passphrase_env)
 
 
 def database_url(settings: Settings, cli_url: str | None) -> str | None:

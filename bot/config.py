@@ -301,6 +301,16 @@ class WebSection(_Model):
     outbox_lag_seconds: int = Field(default=300, ge=10)
 
 
+class BackupSection(_Model):
+    # Scheduled backups by the active process (crisiscell db backup does one by hand).
+    directory: str | None = None  # default: <data dir>/backups
+    interval_minutes: int = Field(default=0, ge=0)  # 0: no scheduled backups
+    keep: int = Field(default=7, ge=1)
+    # Backups hold patients' phone numbers: name the variable holding a passphrase to
+    # encrypt them (unset variable: the bot refuses to start rather than write them clear).
+    passphrase_env: str | None = None
+
+
 class ShellSection(_Model):
     user: str = "@operator:local"
     user_name: str = "Operator"
@@ -319,6 +329,7 @@ class Settings(_Model):
     appointments: AppointmentsSection = Field(default_factory=AppointmentsSection)
     notify: NotifySection = Field(default_factory=NotifySection)
     web: WebSection = Field(default_factory=WebSection)
+    backup: BackupSection = Field(default_factory=BackupSection)
 
     @model_validator(mode="after")
     def _matrix_complete(self) -> Settings:
@@ -576,6 +587,14 @@ source_addr = "HOSPITAL"
 # The internal board needs the token in CRISISCELL_WEB_TOKEN (?token=...).
 internal_token_env = "CRISISCELL_WEB_TOKEN"
 outbox_lag_seconds = 300
+
+[backup]
+# Scheduled backups (by the active process): every interval, keep the newest few.
+# Backups hold patients' phone numbers: encrypt them with a passphrase from a variable.
+interval_minutes = 0      # 0: off
+keep = 7
+# directory = "/var/backups/crisiscell"
+# passphrase_env = "CRISISCELL_BACKUP_PASSPHRASE"
 
 [shell]
 # Who types in `crisiscell shell` unless --as says otherwise, and their roles.
