@@ -233,6 +233,15 @@ EXPORT_MESSAGES: dict[str, dict[str, str]] = {
         "Afspraak {appointment}: {outcome}.",
         "Termin {appointment}: {outcome}.",
     ),
+    "export.type.appointment-unmark": _m(
+        "Marque retirée", "Mark taken back", "Markering ingetrokken", "Markierung zurückgenommen"
+    ),
+    "export.unmark": _m(
+        "Rendez-vous {appointment} : marque retirée.",
+        "Appointment {appointment}: mark taken back.",
+        "Afspraak {appointment}: markering ingetrokken.",
+        "Termin {appointment}: Markierung zurückgenommen.",
+    ),
     "export.call_list": _m(
         "Liste d'appels n° {no} : {calls} rendez-vous à appeler.",
         "Call list #{no}: {calls} appointments to phone.",
@@ -748,6 +757,8 @@ class _Summaries:
             )
             if p.get("note"):
                 parts.append(sentence(t(lang, "decision.note", note=p["note"])))
+        elif kind == "appointment-unmark":
+            parts.append(t(lang, "export.unmark", appointment=p["appointment"]))
         elif kind == "call-list":
             parts.append(t(lang, "export.call_list", no=p["list"], calls=p["calls"]))
         elif kind == "call-outcome":

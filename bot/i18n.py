@@ -1202,6 +1202,18 @@ MESSAGES.update(
             "uitgesteld.",
             "{service}: {maintained} Termin(e) vom Arzt beibehalten, {postponed} verschoben.",
         ),
+        "marks.unmarked": _m(
+            "{n} marque(s) retirée(s) : la décision du service s'applique de nouveau.",
+            "{n} mark(s) taken back: the service decision applies again.",
+            "{n} markering(en) ingetrokken: de beslissing van de dienst geldt opnieuw.",
+            "{n} Markierung(en) zurückgenommen: die Entscheidung des Dienstes gilt wieder.",
+        ),
+        "marks.not_marked": _m(
+            "Pas de marque pour : {ids}.",
+            "No mark for: {ids}.",
+            "Geen markering voor: {ids}.",
+            "Keine Markierung für: {ids}.",
+        ),
         "marks.withheld": _m(
             "{n} SMS d'annulation pas encore envoyé(s) ne partiront pas.",
             "{n} cancellation SMS not sent yet will not go out.",

@@ -173,6 +173,7 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
     from_ledger: dict[int, Decision] = {}
     revoked_in_ledger: dict[int, tuple[int, str]] = {}
     milestones: dict[int, tuple[object, ...]] = {}
+    marks: dict[str, tuple[int, str, str] | None] = {}  # appointment -> latest mark
     while True:
         entries = await uow.ledger.entries(after_seq=expected - 1, limit=batch)
         if not entries:
@@ -196,6 +197,11 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
             elif entry.type == "revocation":
                 p = json.loads(entry.body)["payload"]
                 revoked_in_ledger[p["no"]] = (entry.seq, p["reason"])
+            elif entry.type == "appointment-mark":
+                p = json.loads(entry.body)["payload"]
+                marks[p["appointment"]] = (entry.seq, p["outcome"], p["note"])
+            elif entry.type == "appointment-unmark":
+                marks[json.loads(entry.body)["payload"]["appointment"]] = None
             prev_hash, expected, checked = entry.hash, expected + 1, checked + 1
     stored = {d.no: d for d in await uow.decisions.all()}
     for no in sorted(set(stored) | set(from_ledger)):
@@ -225,6 +231,16 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
         ):
             return Verification(
                 False, checked, seq, f"milestone {seq} in the plan table differs from the ledger"
+            )
+    # Every stored mark is the ledger's latest for its appointment (marks of purged
+    # appointments are gone from the table, so only this direction is checked).
+    for m in await uow.marks.all():
+        if marks.get(m.appointment_id) != (m.seq, m.outcome, m.note):
+            return Verification(
+                False,
+                checked,
+                m.seq,
+                f"the mark of appointment {m.appointment_id} differs from the ledger",
             )
     return Verification(True, checked)
 

@@ -38,6 +38,10 @@ class MarkRepository(Protocol):
 
     async def of(self, ids: Sequence[str]) -> dict[str, Mark]: ...
 
+    async def all(self) -> list[Mark]: ...
+
+    async def remove(self, appointment_id: str) -> bool: ...
+
     async def counts(
         self, *, day: object, service: str | None = None
     ) -> list[tuple[str, str, str, int]]:
@@ -110,3 +114,31 @@ async def mark_appointments(
 async def _all_kept(uow: UnitOfWork, appointment_ids: Sequence[str]) -> bool:
     marks = await uow.marks.of(list(appointment_ids))
     return all(i in marks and marks[i].outcome == "maintained" for i in appointment_ids)
+
+
+async def unmark_appointments(
+    uow: UnitOfWork, *, actor: Actor, ids: Sequence[str], note: str, at: datetime
+) -> tuple[list[str], list[str]]:
+    """Take marks back (a mistyped id): (unmarked, not marked). Ledger entries too; the
+    service decision applies again to the next draft."""
+    note = redact_phones(note)
+    wanted = list(dict.fromkeys(ids))
+    current = await uow.marks.of(wanted)
+    known = {a.id: a for a in await uow.appointments.get_many(list(current))}
+    await uow.ledger.lock()
+    done = []
+    for ident in wanted:
+        if ident not in current:
+            continue
+        a = known.get(ident)
+        await uow.ledger.append(
+            type="appointment-unmark",
+            actor=actor,
+            at=at,
+            payload={"appointment": ident, "note": note},
+            service=a.service if a else None,
+            site=a.site if a else None,
+        )
+        await uow.marks.remove(ident)
+        done.append(ident)
+    return done, [i for i in wanted if i not in current]

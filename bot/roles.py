@@ -28,6 +28,7 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     # per-appointment exceptions: the cell, or doctors the config names
     "maintain": frozenset({CELL, "doctor"}),
     "postpone": frozenset({CELL, "doctor"}),
+    "unmark": frozenset({CELL, "doctor"}),
     "calls": frozenset({CELL}),
     "call": frozenset({CELL, "doctor"}),
     # the crisis record names authors and shows internal notes

@@ -17,7 +17,7 @@ from bot.calls import (
 from bot.errors import UsageError
 from bot.i18n import fmt_period, t
 from bot.job_reports import dry_run_reply
-from bot.marks import mark_appointments
+from bot.marks import mark_appointments, unmark_appointments
 from bot.model import ALL_SITES, Lang, Paragraph, Reply
 from bot.notify import draft_callback
 from bot.router import Command, Context
@@ -90,6 +90,26 @@ async def maintain(ctx: Context, args: str) -> list[Reply]:
 
 async def postpone(ctx: Context, args: str) -> list[Reply]:
     return await _mark(ctx, args, "postponed")
+
+
+async def unmark(ctx: Context, args: str) -> list[Reply]:
+    spec, note = split_note(args)
+    ids = _ids(spec, ctx.lang)
+    done, not_marked = await unmark_appointments(
+        ctx.uow, actor=ctx.actor, ids=ids, note=note, at=ctx.clock.now()
+    )
+    blocks = [Paragraph(t(ctx.lang, "marks.unmarked", n=len(done)))]
+    if not_marked:
+        shown_ids = ", ".join(i if not looks_like_phone(i) else "(?)" for i in not_marked)
+        blocks.append(Paragraph(t(ctx.lang, "marks.not_marked", ids=shown_ids)))
+    return [
+        Reply(
+            kind="text",
+            lang=ctx.lang,
+            blocks=tuple(blocks),
+            facts={"kind": "unmark", "unmarked": done},
+        )
+    ]
 
 
 async def calls(ctx: Context, args: str) -> list[Reply]:
@@ -315,6 +335,22 @@ COMMANDS = (
             "nl": "afspraken markeren als uitgesteld door hun arts",
         },
         examples=("/postpone A2048 : new date by phone",),
+    ),
+    Command(
+        name="unmark",
+        handler=unmark,
+        aliases={"demarquer": "fr", "ontmarkeren": "nl"},
+        usage={
+            "en": "/unmark <appointment id>[, <id>…] [: <reason>]",
+            "fr": "/demarquer <n° de rendez-vous>[, <n°>…] [: <raison>]",
+            "nl": "/ontmarkeren <afspraaknr>[, <nr>…] [: <reden>]",
+        },
+        summary={
+            "en": "take back a /maintain or /postpone (a wrong id)",
+            "fr": "annuler un /maintenir ou /reporter (un mauvais numéro)",
+            "nl": "een /behouden of /uitstellen terugdraaien (verkeerd nummer)",
+        },
+        examples=("/unmark A1 : meant A10",),
     ),
     Command(
         name="calls",

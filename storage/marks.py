@@ -44,6 +44,15 @@ class SqlMarks(_Repo):
                 )
         return out
 
+    async def all(self) -> list[Mark]:
+        rows = await self.conn.execute(select(T.appointment_marks))
+        return [Mark(r.appointment_id, r.outcome, r.note, r.seq, r.at, r.actor_id) for r in rows]
+
+    async def remove(self, appointment_id: str) -> bool:
+        m = T.appointment_marks
+        done = await self.conn.execute(m.delete().where(m.c.appointment_id == appointment_id))
+        return bool(done.rowcount)
+
     async def counts(
         self, *, day: object, service: str | None = None
     ) -> list[tuple[str, str, str, int]]:

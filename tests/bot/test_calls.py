@@ -228,3 +228,21 @@ async def test_one_list_per_appointment_and_settled_calls_stay_settled(h: Harnes
     assert "already settled" in await h.text("/call S1 no-answer")
     assert "numbers" not in await h.text("/maintain +32472000099")  # not echoed
     assert "+32472000099" not in await h.text("/maintain +32472000099")
+
+
+async def test_unmark_and_the_ledger_guards_the_marks(h: Harness) -> None:
+    from sqlalchemy import text
+
+    from bot.ledger import verify
+
+    await h.say("/maintain C1, C2", user=PEETERS)
+    assert (await h.facts("/unmark C2, C5 : meant C5"))["unmarked"] == ["C2"]
+    draft = await h.facts("/notify consultations monday")
+    assert draft["maintained"] == 1 and draft["recipients"] == 5
+    async with h.runtime.db.uow() as uow:
+        assert (await verify(uow)).ok
+    async with h.runtime.db.engine.begin() as conn:  # someone edits the table by hand
+        await conn.execute(text("UPDATE appointment_marks SET outcome = 'postponed'"))
+    async with h.runtime.db.uow() as uow:
+        result = await verify(uow)
+    assert not result.ok and "mark of appointment C1" in result.reason

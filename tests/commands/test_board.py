@@ -120,6 +120,7 @@ async def test_help_lists_commands_and_details(bot: Harness) -> None:
         "export",
         "maintain",
         "postpone",
+        "unmark",
         "calls",
         "call",
         "help",
