@@ -121,6 +121,7 @@ from bot.ledger import GENESIS, verify
 from bot.ports import UnitOfWork
 from bot.sending import LEASE_KEY as SMS_LEASE_KEY
 from storage.db import MIGRATIONS, Database
+from storage.marks import SqlMarks
 from storage.repos import SqlDecisions, SqlLedger, SqlPlan
 from storage.tables import UTCDateTime, metadata
 
@@ -769,6 +770,7 @@ class _ConnRepos:
         self.ledger = SqlLedger(conn)
         self.decisions = SqlDecisions(conn)
         self.plan = SqlPlan(conn)
+        self.marks = SqlMarks(conn)
 
 
 def _prepare_target(conn: Connection, revision: str) -> dict[str, Table]:
