@@ -14,6 +14,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from adapters.files import write_private
 from adapters.matrix.errors import MatrixError
 from bot.appointments import redact_phones
 from bot.clock import Clock, DrillClock
@@ -424,7 +425,6 @@ async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
 async def _notify(args: argparse.Namespace, settings: Settings) -> int:
     import csv
     import io
-    import os
     from collections import Counter
 
     from adapters.runtime import database_url
@@ -454,13 +454,7 @@ async def _notify(args: argparse.Namespace, settings: Settings) -> int:
     if args.out:
         path = Path(args.out)
 
-        def write() -> None:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-            os.fchmod(fd, 0o600)  # an existing file too: personal data
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-                f.write(buf.getvalue())
-
-        await asyncio.to_thread(write)
+        await asyncio.to_thread(write_private, path, buf.getvalue())
         print(f"{path}: {n} appointment(s) to phone (personal data: mode 0600)")
     else:
         sys.stdout.write(buf.getvalue())
@@ -508,7 +502,6 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _calls(args: argparse.Namespace, settings: Settings) -> int:
-    import os
 
     from adapters.calls_cli import calls_csv, cli_actor, record
     from adapters.runtime import database_url
@@ -544,19 +537,12 @@ async def _calls(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     path = Path(args.out)
 
-    def write() -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        os.fchmod(fd, 0o600)  # an existing file too: personal data
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-
-    await asyncio.to_thread(write)
+    await asyncio.to_thread(write_private, path, text)
     print(f"{path}: {text.count(chr(10)) - 1} call(s) (personal data: mode 0600)")
     return 0
 
 
 async def _export(args: argparse.Namespace, settings: Settings) -> int:
-    import os
 
     from adapters.exports import export_log, export_sitrep
     from adapters.runtime import database_url
@@ -586,13 +572,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     path = Path(args.out)
 
-    def write() -> None:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-        os.fchmod(fd, 0o600)  # an existing file too: personal data
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-
-    await asyncio.to_thread(write)
+    await asyncio.to_thread(write_private, path, text)
     print(f"{path}: written ({len(text.encode())} bytes)")
     return 0
 

@@ -9,7 +9,6 @@ chain, whatever period it lists.
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -19,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
+from adapters.files import write_private
 from bot.config import Settings
 from bot.decisions import board
 from bot.exports import (
@@ -263,14 +263,6 @@ class FileExporter:
             ".html", f"-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}.html"
         )
         path = self.directory / name
-        await asyncio.to_thread(_write_private, path, text)
+        await asyncio.to_thread(write_private, path, text, exclusive=True)
         # the outbox row refers to the file; the Matrix adapter reads it when uploading
         return ExportedFile(str(path), Attachment(name, MEDIA_TYPES["html"], path=str(path)))
-
-
-def _write_private(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-    fd = os.open(path, flags, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)

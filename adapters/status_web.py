@@ -96,10 +96,13 @@ class StatusSite:
             given = auth[7:].strip()
         if not given:
             return "public"
-        token = self._token()
-        if token and hmac.compare_digest(given.encode(), token.encode()):
+        if self._right_token(given):
             return "internal"
         raise web.HTTPForbidden(text="wrong token\n")
+
+    def _right_token(self, given: str) -> bool:
+        token = self._token()
+        return bool(token and given and hmac.compare_digest(given.encode(), token.encode()))
 
     def lang(self, request: web.Request) -> Lang:
         asked = as_lang(request.query.get("lang", ""))
@@ -326,8 +329,7 @@ class StatusSite:
     async def call_outcome(self, request: web.Request) -> web.StreamResponse:
         form = await request.post()
         token = str(form.get("token", ""))
-        expected = self._token()
-        if not (expected and token and hmac.compare_digest(token.encode(), expected.encode())):
+        if not self._right_token(token):
             raise web.HTTPForbidden(text="the call list needs the internal token\n")
         no = int(request.match_info["no"])
         outcome = str(form.get("outcome", ""))

@@ -98,12 +98,14 @@ def redact_phones(text: str) -> str:
     return _PHONE_IN_TEXT.sub("[number]", text)
 
 
+def looks_like_phone(value: str) -> bool:
+    return bool(_PHONE_LIKE.search(value))
+
+
 def shown(value: str) -> str:
     """A cell value safe to print: anything that may be a phone number is withheld."""
     return (
-        "(a value that looks like a phone number)"
-        if _PHONE_LIKE.search(value)
-        else repr(value[:40])
+        "(a value that looks like a phone number)" if looks_like_phone(value) else repr(value[:40])
     )
 
 

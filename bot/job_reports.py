@@ -30,6 +30,7 @@ from bot.notify import (
     langs_sorted,
     progress_of,
     state_name,
+    system_actor,
 )
 from bot.plan import room_lang
 from bot.ports import UnitOfWork
@@ -338,8 +339,6 @@ class JobWatch:
     async def _affected(
         self, uow: UnitOfWork, job: Job, d: Decision, *, revoked: bool, now: datetime
     ) -> None:
-        from bot.sending import system_actor
-
         paused = False
         tag = f"{'revoked' if revoked else 'decision'}-{d.no}"
         if job.state == "running":

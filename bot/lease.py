@@ -22,7 +22,8 @@ from bot.ports import UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
-LEASE_KEY = "lease"
+LEASE_KEY = "lease"  # the bot process's lease
+SMS_LEASE_KEY = "sms-sender-lease"  # on SQLite, one SMS sender at a time
 
 
 @dataclass(frozen=True)
@@ -59,12 +60,6 @@ class Lease:
         return f"{self.host}, pid {self.pid}, since {self.since:%Y-%m-%d %H:%M:%S %Z}"
 
 
-async def current_lease(uow_factory: UnitOfWorkFactory) -> Lease | None:
-    async with uow_factory() as uow:
-        raw = await uow.state.get(LEASE_KEY)
-    return Lease.from_json(raw) if raw else None
-
-
 class LeaseKeeper:
     def __init__(
         self,
@@ -75,8 +70,10 @@ class LeaseKeeper:
         host: str,
         pid: int,
         ttl: timedelta = timedelta(seconds=30),
+        key: str = LEASE_KEY,
     ) -> None:
         self.uow_factory = uow_factory
+        self.key = key
         self.clock = clock
         self.holder, self.host, self.pid = holder, host, pid
         self.ttl = ttl
@@ -86,17 +83,22 @@ class LeaseKeeper:
         """(True, ours) if we hold it now; (False, theirs) while another process does."""
         now = self.clock.now()
         async with self.uow_factory() as uow:
-            raw = await uow.state.get_locked(LEASE_KEY)
+            raw = await uow.state.get_locked(self.key)
             other = Lease.from_json(raw) if raw else None
             if other is not None and other.holder != self.holder and other.expires > now:
                 return False, other
             self.since = self.since or now
             mine = Lease(self.holder, self.host, self.pid, self.since, now + self.ttl)
-            await uow.state.put(LEASE_KEY, mine.to_json())
+            await uow.state.put(self.key, mine.to_json())
             await uow.commit()
         return True, mine
 
-    async def acquire(self, *, on_standby: Callable[[Lease], None] | None = None) -> Lease:
+    async def acquire(
+        self,
+        *,
+        on_standby: Callable[[Lease], None] | None = None,
+        what: str = "another process is active",
+    ) -> Lease:
         """Wait (as a standby) until we hold the lease."""
         announced = False
         while True:
@@ -108,7 +110,7 @@ class LeaseKeeper:
                 return lease
             assert lease is not None
             if not announced:
-                log.warning("standby: another process is active (%s)", lease.describe())
+                log.warning("standby: %s (%s)", what, lease.describe())
                 if on_standby is not None:
                     on_standby(lease)
                 announced = True
@@ -135,7 +137,7 @@ class LeaseKeeper:
     async def release(self) -> None:
         """Let a standby take over at once (a clean stop)."""
         async with self.uow_factory() as uow:
-            raw = await uow.state.get_locked(LEASE_KEY)
+            raw = await uow.state.get_locked(self.key)
             if raw and Lease.from_json(raw).holder == self.holder:
-                await uow.state.put(LEASE_KEY, "")
+                await uow.state.put(self.key, "")
                 await uow.commit()

@@ -205,9 +205,6 @@ class JobRepository(Protocol):
 
     async def in_states(self, states: Sequence[str]) -> list[Job]: ...
 
-    async def using_decision(self, no: int) -> list[Job]:
-        """Jobs (not drafts or aborted) built on decision ``no``."""
-
     async def update(self, no: int, *, expect: Sequence[str] | None = None, **fields: Any) -> bool:
         """``expect``: only if the job is in one of these states (False: it was not)."""
 
@@ -461,6 +458,53 @@ async def draft_job(
             stats.no_mobile += 1
             continue
         groups[(a.phone, a.day, kind)].append(a)
+    rows = await _messages(
+        uow,
+        groups,
+        options=options,
+        catalog=catalog,
+        service=service,
+        first=first,
+        last=last,
+        now=now,
+        stats=stats,
+    )
+    decisions = [used[n] for n in sorted(used)]
+    if not rows:
+        return None, stats, decisions
+    job = await _create_job(
+        uow,
+        kind="notify",
+        actor=actor,
+        creator_key=creator_key,
+        service=service,
+        sites=scope,
+        first=first,
+        last=last,
+        lang=lang,
+        now=now,
+        decisions=tuple(d.no for d in decisions),
+        summary=stats.to_json(),
+        rows=rows,
+    )
+    return job, stats, decisions
+
+
+async def _messages(
+    uow: UnitOfWork,
+    groups: Mapping[tuple[str, date, str], list[Appointment]],
+    *,
+    options: NotifyOptions,
+    catalog: Catalog,
+    service: str,
+    first: date,
+    last: date,
+    now: datetime,
+    stats: DraftStats,
+) -> list[NewMessage]:
+    """One message per (patient, day, kind) -- the group's appointments merged -- skipping
+    opted-out numbers and what an earlier job already gave the patient; counted in
+    ``stats``."""
     suppressed = await uow.suppressions.among(sorted({k[0] for k in groups}))
     earlier = await uow.jobs.already_messaged(service=service, first=first, last=last)
     rows: list[NewMessage] = []
@@ -488,22 +532,39 @@ async def draft_job(
         stats.recipients += 1
         stats.by_lang[msg_lang] += 1
         stats.by_kind[kind] += 1
-        if msg_lang not in stats.samples:
-            stats.samples[msg_lang] = _sample(body)
+        stats.samples.setdefault(msg_lang, _sample(body))
         rows.append(
             NewMessage(phone, day, kind, msg_lang, body, tuple(a.id for a in appts), appts[0].start)
         )
-    decisions = [used[n] for n in sorted(used)]
-    if not rows:
-        return None, stats, decisions
-    await uow.ledger.lock()  # job numbers, like decision numbers, are handed out in order
-    no = await uow.jobs.next_no()
+    return rows
+
+
+async def _create_job(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    actor: Actor,
+    creator_key: str,
+    service: str,
+    sites: tuple[str, ...],
+    first: date,
+    last: date,
+    lang: Lang,
+    now: datetime,
+    decisions: tuple[int, ...],
+    summary: Mapping[str, Any],
+    rows: Sequence[NewMessage],
+    **extra: Any,
+) -> Job:
+    """A draft with its messages; the next job number (handed out in order, like decision
+    numbers, under the ledger lock) and a ledger entry."""
+    await uow.ledger.lock()
     job = Job(
-        no=no,
-        kind="notify",
+        no=await uow.jobs.next_no(),
+        kind=kind,
         state="draft",
         service=service,
-        sites=scope,
+        sites=sites,
         first_day=first,
         last_day=last,
         room=actor.room,
@@ -511,13 +572,13 @@ async def draft_job(
         created_by=actor.id,
         creator_key=creator_key,
         created_at=now,
-        decisions=tuple(d.no for d in decisions),
-        summary=stats.to_json(),
+        decisions=decisions,
+        summary=summary,
     )
-    await _record(uow, job, "job-drafted", actor, now)
+    await _record(uow, job, "job-drafted", actor, now, **extra)
     await uow.jobs.add(job)
-    await uow.jobs.add_messages(no, rows)
-    return job, stats, decisions
+    await uow.jobs.add_messages(job.no, rows)
+    return job
 
 
 async def draft_correction(
@@ -652,6 +713,14 @@ class JobStateChanged:
     previous: str
     actor: Actor | None
     reason: str = ""
+
+
+SYSTEM = "crisiscell"
+
+
+def system_actor(room: RoomRef) -> Actor:
+    """The bot itself, for the job changes it makes (done, paused on a changed decision)."""
+    return Actor(id=SYSTEM, name=SYSTEM, roles=frozenset({"system"}), platform="bot", room=room)
 
 
 class JobError(DomainError):
@@ -841,7 +910,7 @@ async def draft_callback(
     appointments = await uow.appointments.get_many(appointment_ids)
     stats.appointments = len(appointments)
     marks = await uow.marks.of(list(appointment_ids))
-    groups: dict[tuple[str, date], list[Appointment]] = defaultdict(list)
+    groups: dict[tuple[str, date, str], list[Appointment]] = defaultdict(list)
     for a in appointments:
         if a.id in marks:  # settled by the doctor meanwhile: no "call us back"
             stats.maintained += marks[a.id].outcome == "maintained"
@@ -850,61 +919,34 @@ async def draft_callback(
         if a.phone is None or a.phone_kind != "mobile":
             stats.no_mobile += 1
             continue
-        groups[(a.phone, a.day)].append(a)
-    suppressed = await uow.suppressions.among(sorted({k[0] for k in groups}))
-    earlier = await uow.jobs.already_messaged(service=service, first=first, last=last)
-    rows: list[NewMessage] = []
-    for (phone, day), appts in sorted(groups.items()):
-        if phone in suppressed:
-            stats.opted_out += len(appts)
-            continue
-        if (phone, day, "callback") in earlier:
-            stats.already += 1
-            continue
-        appts.sort(key=lambda a: a.start)
-        msg_lang = appts[0].language
-        body = render_sms(
-            options,
-            catalog,
-            kind="callback",
-            lang=msg_lang,
-            day=day,
-            starts=[a.start for a in appts],
-            services=[a.service for a in appts],
-            sites=[a.site for a in appts],
-            tz=now.tzinfo or UTC,
-        )
-        stats.merged += len(appts) - 1
-        stats.recipients += 1
-        stats.by_lang[msg_lang] += 1
-        stats.by_kind["callback"] += 1
-        stats.samples.setdefault(msg_lang, _sample(body))
-        rows.append(
-            NewMessage(
-                phone, day, "callback", msg_lang, body, tuple(a.id for a in appts), appts[0].start
-            )
-        )
+        groups[(a.phone, a.day, "callback")].append(a)
+    rows = await _messages(
+        uow,
+        groups,
+        options=options,
+        catalog=catalog,
+        service=service,
+        first=first,
+        last=last,
+        now=now,
+        stats=stats,
+    )
     if not rows:
         return None, stats
-    await uow.ledger.lock()
-    no = await uow.jobs.next_no()
-    job = Job(
-        no=no,
+    job = await _create_job(
+        uow,
         kind="callback",
-        state="draft",
+        actor=actor,
+        creator_key=creator_key,
         service=service,
         sites=tuple(sites),
-        first_day=first,
-        last_day=last,
-        room=actor.room,
+        first=first,
+        last=last,
         lang=lang,
-        created_by=actor.id,
-        creator_key=creator_key,
-        created_at=now,
+        now=now,
         decisions=(),
         summary={**stats.to_json(), "call_list": list_no},
+        rows=rows,
+        call_list=list_no,
     )
-    await _record(uow, job, "job-drafted", actor, now, call_list=list_no)
-    await uow.jobs.add(job)
-    await uow.jobs.add_messages(no, rows)
     return job, stats

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,8 @@ from bot.clock import Clock
 from bot.dispatcher import crash_point
 from bot.health import Health
 from bot.job_reports import final_reply, post_to_job_rooms, progress_reply
-from bot.model import Actor, Lang, Reply, RoomRef
+from bot.lease import SMS_LEASE_KEY, LeaseKeeper
+from bot.model import Lang, Reply
 from bot.notify import (
     Job,
     NotifyOptions,
@@ -46,18 +48,12 @@ from bot.notify import (
     QueuedSms,
     change_state,
     progress_of,
+    system_actor,
 )
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, SmsGateway, UnknownOutcome
 
 log = logging.getLogger(__name__)
-
-SYSTEM = "crisiscell"
-LEASE_KEY = "sms-sender-lease"
-
-
-def system_actor(room: RoomRef) -> Actor:
-    return Actor(id=SYSTEM, name=SYSTEM, roles=frozenset({"system"}), platform="bot", room=room)
 
 
 @dataclass(frozen=True)
@@ -118,12 +114,14 @@ class ReceiptHandler:
                 )
             else:
                 await apply_receipt(
-                    uow, m, receipt.provider, receipt.state, receipt.error_code, now
+                    uow,
+                    m,
+                    receipt.provider,
+                    receipt.state,
+                    receipt.error_code,
+                    now,
+                    opted_out=receipt.opted_out,
                 )
-                if receipt.opted_out:
-                    await uow.suppressions.add(
-                        m.phone, source=f"{receipt.provider}-opt-out", at=now
-                    )
             await uow.commit()
         if m is not None and self.on_change:
             self.on_change()
@@ -137,13 +135,23 @@ class ReceiptHandler:
 
 
 async def apply_receipt(
-    uow: UnitOfWork, m: QueuedSms, provider: str, state: str, code: str | None, now: datetime
+    uow: UnitOfWork,
+    m: QueuedSms,
+    provider: str,
+    state: str,
+    code: str | None,
+    now: datetime,
+    *,
+    opted_out: bool = False,
 ) -> None:
+    """A delivery report on its message (forward moves only); an opt-out is suppressed."""
     error = f"{provider}-{code}" if code else None
     if state == "submitted":
         await uow.jobs.move([m.id], to="submitted", at=now)
     else:
         await uow.jobs.move([m.id], to=state, at=now, error=error)
+    if opted_out:
+        await uow.suppressions.add(m.phone, source=f"{provider}-opt-out", at=now)
 
 
 class SmsSender:
@@ -184,6 +192,7 @@ class SmsSender:
         self._states_read = 0.0
         self.started = asyncio.Event()
         self.sent = 0  # accepted by the gateway, this process
+        self._keeper: LeaseKeeper | None = None
 
     def wake(self) -> None:
         self._job_states.clear()  # a command may have paused or resumed a job
@@ -211,7 +220,7 @@ class SmsSender:
         heartbeat = asyncio.create_task(self._heartbeats(), name="sms-heartbeat")
         try:
             if self.options.exclusive:
-                await self._wait_for_lease()
+                await self._lease.acquire(what="another SMS sender is active")
             with contextlib.suppress(Exception):
                 await self.reconcile(everything=self.options.exclusive)
             self.started.set()
@@ -269,27 +278,26 @@ class SmsSender:
 
     # --- one sender on SQLite; heartbeats ----------------------------------------------
 
-    async def _wait_for_lease(self) -> None:
-        announced = False
-        while not await self.renew_lease():
-            if not announced:
-                log.warning("another SMS sender is active; this one waits (standby)")
-                announced = True
-            await asyncio.sleep(self.options.stale_after.total_seconds() / 4)
+    @property
+    def _lease(self) -> LeaseKeeper:
+        """SQLite (exclusive): one sender at a time, the same lease as the bot's own,
+        held in this sender's name."""
+        if self._keeper is None or self._keeper.holder != self.worker:
+            self._keeper = LeaseKeeper(
+                self.uow_factory,
+                self.clock,
+                holder=self.worker,
+                host=self.worker.partition(":")[0],
+                pid=os.getpid(),
+                ttl=self.options.stale_after,
+                key=SMS_LEASE_KEY,
+            )
+        return self._keeper
 
     async def renew_lease(self) -> bool:
         """Take or renew the sender lease; False while another live sender holds it."""
-        now = self.clock.now()
-        async with self.uow_factory() as uow:
-            current = await uow.state.get(LEASE_KEY)
-            if current:
-                holder, _, until = current.partition("|")
-                if holder != self.worker and datetime.fromisoformat(until) > now:
-                    return False
-            expires = now + self.options.stale_after
-            await uow.state.put(LEASE_KEY, f"{self.worker}|{expires.isoformat()}")
-            await uow.commit()
-        return True
+        ok, _ = await self._lease.try_acquire()
+        return ok
 
     async def heartbeat(self) -> None:
         """Tell other senders this one is alive: its rows in flight are not stale."""
@@ -383,11 +391,9 @@ class SmsSender:
             for provider_id, state, code, opted_out in early:
                 m = await uow.jobs.by_provider_id(self.gateway.name, provider_id)
                 if m is not None:
-                    await apply_receipt(uow, m, self.gateway.name, state, code, now)
-                    if opted_out:
-                        await uow.suppressions.add(
-                            m.phone, source=f"{self.gateway.name}-opt-out", at=now
-                        )
+                    await apply_receipt(
+                        uow, m, self.gateway.name, state, code, now, opted_out=opted_out
+                    )
             await uow.commit()
         await self.report(touched)
 

@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Protocol
 
-from smpplib import consts as smpp_consts
-from smpplib import gsm
+import gsm0338  # noqa: F401 - registers the "gsm03.38" codec
 
 ErrorKind = Literal["transient", "invalid", "opted-out", "rejected"]
 ReceiptState = Literal["submitted", "delivered", "failed"]
@@ -137,14 +136,27 @@ class Segments:
     ucs2_because: str = ""  # the characters outside GSM-7 that force UCS-2
 
 
+GSM7_SINGLE, GSM7_PART = 160, 153  # septets; a long message spends 7 on its header
+UCS2_SINGLE, UCS2_PART = 70, 67  # UTF-16 code units
+
+
 def segments(text: str) -> Segments:
-    """GSM-7 when every character is in the GSM 03.38 alphabet, else UCS-2 (smpplib's rule)."""
-    parts, encoding, _ = gsm.make_parts(text)
-    name: Literal["GSM-7", "UCS-2"] = (
-        "GSM-7" if encoding == smpp_consts.SMPP_ENCODING_DEFAULT else "UCS-2"
-    )
-    outside = "".join(dict.fromkeys(c for c in text if c not in _GSM_CHARS))
-    return Segments(name, len(text), len(parts), outside if name == "UCS-2" else "")
+    """GSM-7 when every character is in the GSM 03.38 alphabet (an extension character
+    such as "€" costs two septets), else UCS-2; then the parts the network bills."""
+    try:
+        septets = len(text.encode("gsm03.38"))
+    except UnicodeEncodeError:
+        units = len(text.encode("utf-16-be")) // 2
+        outside = "".join(dict.fromkeys(c for c in text if not _in_gsm7(c)))
+        count = 1 if units <= UCS2_SINGLE else -(-units // UCS2_PART)
+        return Segments("UCS-2", len(text), count, outside)
+    count = 1 if septets <= GSM7_SINGLE else -(-septets // GSM7_PART)
+    return Segments("GSM-7", len(text), count)
 
 
-_GSM_CHARS = frozenset(gsm.GSM_CHARACTER_TABLE.replace("`", ""))
+def _in_gsm7(c: str) -> bool:
+    try:
+        c.encode("gsm03.38")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from bot.appointments import redact_phones, shown
+from bot.appointments import looks_like_phone, redact_phones
 from bot.calls import (
     CALL_OUTCOMES,
     CallError,
@@ -18,17 +18,13 @@ from bot.errors import UsageError
 from bot.i18n import fmt_period, t
 from bot.job_reports import dry_run_reply
 from bot.marks import mark_appointments, unmark_appointments
-from bot.model import ALL_SITES, Lang, Paragraph, Reply
+from bot.model import Lang, Paragraph, Reply
 from bot.notify import draft_callback
 from bot.router import Command, Context
 from bot.text import fold
-from commands.parsing import parse_filter, read_period, split_note
+from commands.parsing import parse_scope, read_number, split_note
 
 _IDS = re.compile(r"[\s,;]+")
-
-
-def looks_like_phone(value: str) -> bool:
-    return shown(value) != repr(value[:40])
 
 
 def _ids(text: str, lang: Lang) -> list[str]:
@@ -116,24 +112,10 @@ async def calls(ctx: Context, args: str) -> list[Reply]:
     word, _, rest = args.strip().partition(" ")
     action = {"status": "status", "statut": "status", "sms": "sms"}.get(fold(word))
     if action is not None:
-        no_text = rest.strip().lstrip("#")
-        if not no_text.isdigit() or len(no_text) > 9:
-            raise UsageError(t(ctx.lang, "notify.need_no", action=f"calls {action}"))
-        return [
-            await _status(ctx, int(no_text))
-            if action == "status"
-            else await _sms(ctx, int(no_text))
-        ]
-    f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
-    if len(f.services) != 1:
-        raise UsageError(t(ctx.lang, "notify.need_service"))
-    if not f.rest:
-        raise UsageError(t(ctx.lang, "notify.need_day"))
-    period = read_period(f.rest, ctx.today(), ctx.lang)
-    if period.last is None:
-        raise UsageError(t(ctx.lang, "notify.need_end"), show_usage=False)
-    sites = list(f.sites) or [ALL_SITES]
-    service = f.services[0]
+        no = read_number(rest, ctx.lang, f"calls {action}")
+        return [await _status(ctx, no) if action == "status" else await _sms(ctx, no)]
+    period = parse_scope(args, catalog=ctx.catalog, today=ctx.today(), lang=ctx.lang)
+    sites, service = list(period.sites), period.service
     call_list, skipped = await build_call_list(
         ctx.uow,
         catalog=ctx.catalog,

@@ -23,7 +23,7 @@ from bot.notify import (
 )
 from bot.router import Command, Context
 from bot.text import fold
-from commands.parsing import parse_filter, read_period
+from commands.parsing import parse_scope, read_number
 
 ACTIONS = {
     "approve": "approve",
@@ -57,10 +57,7 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
     action = ACTIONS.get(fold(word))
     if action is None:
         return [await _draft(ctx, args)]
-    no_text = rest.strip().lstrip("#").removeprefix("n°").strip()
-    if not no_text.isdigit() or len(no_text) > 9:
-        raise UsageError(t(ctx.lang, "notify.need_no", action=action), show_usage=False)
-    no = int(no_text)
+    no = read_number(rest, ctx.lang, action, show_usage=False)
     job = await get_job(ctx.uow, no, ctx.lang)
     now = ctx.clock.now()
     if action == "status":
@@ -158,16 +155,8 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
 
 
 async def _draft(ctx: Context, args: str) -> Reply:
-    f = parse_filter(args, catalog=ctx.catalog, lang=ctx.lang)
-    if len(f.services) != 1:
-        raise UsageError(t(ctx.lang, "notify.need_service"))
-    if not f.rest:
-        raise UsageError(t(ctx.lang, "notify.need_day"))
-    period = read_period(f.rest, ctx.today(), ctx.lang)
-    if period.last is None:
-        raise UsageError(t(ctx.lang, "notify.need_end"), show_usage=False)
-    service = f.services[0]
-    sites = list(f.sites) or [ALL_SITES]
+    asked = parse_scope(args, catalog=ctx.catalog, today=ctx.today(), lang=ctx.lang)
+    period, service, sites = asked, asked.service, list(asked.sites)
     scope = ctx.catalog.site_ids if ALL_SITES in sites else tuple(sites)
     decisions_now = await in_force(
         ctx.uow,

@@ -312,3 +312,34 @@ def parse_filter(text: str, *, catalog: Catalog, lang: Lang) -> Filter:
     services, _ = take_services(w, catalog, w.free())
     rest = w.text(w.free())
     return Filter(tuple(services), tuple(s for s in sites if s != ALL_SITES), rest)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What an SMS job or a call list covers: one service, sites, a bounded period."""
+
+    service: str
+    sites: tuple[str, ...]  # (ALL_SITES,) when none was named
+    first: date
+    last: date
+
+
+def parse_scope(text: str, *, catalog: Catalog, today: date, lang: Lang) -> Scope:
+    """``<service> [at <site>] <day or period>`` -- the period must end."""
+    f = parse_filter(text, catalog=catalog, lang=lang)
+    if len(f.services) != 1:
+        raise UsageError(t(lang, "notify.need_service"))
+    if not f.rest:
+        raise UsageError(t(lang, "notify.need_day"))
+    period = read_period(f.rest, today, lang)
+    if period.last is None:
+        raise UsageError(t(lang, "notify.need_end"), show_usage=False)
+    return Scope(f.services[0], f.sites or (ALL_SITES,), period.first, period.last)
+
+
+def read_number(text: str, lang: Lang, action: str, *, show_usage: bool = True) -> int:
+    """A job or list number: ``3``, ``#3``, ``n° 3``."""
+    digits = text.strip().lstrip("#").removeprefix("n°").strip()
+    if not digits.isdigit() or len(digits) > 9:
+        raise UsageError(t(lang, "notify.need_no", action=action), show_usage=show_usage)
+    return int(digits)

@@ -117,9 +117,9 @@ from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.expression import TableClause
 
 from bot.clock import Clock
+from bot.lease import LEASE_KEY, SMS_LEASE_KEY, Lease
 from bot.ledger import GENESIS, verify
 from bot.ports import UnitOfWork
-from bot.sending import LEASE_KEY as SMS_LEASE_KEY
 from storage.db import MIGRATIONS, Database
 from storage.marks import SqlMarks
 from storage.repos import SqlDecisions, SqlLedger, SqlPlan
@@ -132,8 +132,7 @@ VERSION = 1
 ENCRYPTED_MAGIC = b"CRISISCELL-BACKUP-ENCRYPTED 1\n"
 GZIP_MAGIC = b"\x1f\x8b"
 BATCH = 2000
-LEASE = "lease"  # adapter_state key of the bot process's lease (JSON)
-RUNTIME_KEYS = (LEASE, SMS_LEASE_KEY)  # not carried over: a copy is held by no bot
+RUNTIME_KEYS = (LEASE_KEY, SMS_LEASE_KEY)  # not carried over: a copy is held by no bot
 KINDS = ("int", "float", "str", "bool", "date", "datetime")
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
 MAX_SCRYPT_N = 2**20  # refuse a file that asks for more (memory)
@@ -724,7 +723,7 @@ class _Snapshot:
         t = next((t for t, _ in self.tables if t.name == "adapter_state"), None)
         if t is None:
             return None
-        value = (await self.conn.execute(select(t.c.value).where(t.c.key == LEASE))).scalar()
+        value = (await self.conn.execute(select(t.c.value).where(t.c.key == LEASE_KEY))).scalar()
         return None if value is None else str(value)
 
 
@@ -1029,18 +1028,17 @@ def _same_database(a: Database, b: Database) -> bool:
 
 
 def lease_holder(value: str, now: datetime) -> str | None:
-    """Who holds an unexpired lease (for the message), or None when it has expired."""
+    """Who holds an unexpired lease (for the message), or None when there is none (never
+    taken, released by a clean stop, or expired)."""
+    if not value:
+        return None
     try:
-        data = json.loads(value)
-        expires = _utc(datetime.fromisoformat(str(data["expires"])))
+        lease = Lease.from_json(value)
     except (ValueError, KeyError, TypeError):
         return "a bot (its lease row cannot be read)"
-    if expires <= now:
+    if _utc(lease.expires) <= now:
         return None
-    return (
-        f"{data.get('holder', '?')} on host {data.get('host', '?')} (pid {data.get('pid', '?')}),"
-        f" until {_utc_text(expires)}"
-    )
+    return f"{lease.holder} ({lease.describe()}), until {_utc_text(lease.expires)}"
 
 
 @_reported

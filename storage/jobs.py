@@ -115,10 +115,6 @@ class SqlJobs(_Repo):
         )
         return [_job(r) for r in rows]
 
-    async def using_decision(self, no: int) -> list[Job]:
-        jobs = await self.in_states(("running", "paused", "done"))
-        return [j for j in jobs if no in j.decisions]
-
     async def update(self, no: int, *, expect: Sequence[str] | None = None, **fields: Any) -> bool:
         values = {
             k: (json.dumps(v, sort_keys=True) if k in _JSON_FIELDS else v)
