@@ -234,6 +234,33 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--lang", choices=("fr", "en", "nl", "de"), help="default: bot.language")
         p.add_argument("--now", metavar="ISO", help="as if it were this time (drills)")
 
+    matrix = sub.add_parser("matrix", help="Matrix")
+    msub = matrix.add_subparsers(dest="matrix_cmd", required=True, metavar="ACTION")
+    mc = msub.add_parser(
+        "crypto-setup",
+        help="cross-sign the bot's device (once per account) so Element trusts it",
+        description="Creates the bot account's cross-signing keys when it has none, "
+        "uploads them, prints a recovery key once, and signs the bot's device; run "
+        "again, it changes nothing. The private keys are stored in the database, sealed "
+        "with the passphrase in $CRISISCELL_MATRIX_KEY_PASSPHRASE (matrix."
+        "key_passphrase_env); the homeserver may ask for the bot's password "
+        "($CRISISCELL_MATRIX_PASSWORD). `crisiscell run` then signs a new device by itself.",
+    )
+    _common(mc)
+    mc.add_argument(
+        "--recovery-key",
+        action="store_true",
+        help="the account already has keys (set up from Element): import them from its "
+        "secret storage with its recovery key, read from $CRISISCELL_MATRIX_RECOVERY_KEY "
+        "or asked for",
+    )
+    mc.add_argument(
+        "--reset",
+        action="store_true",
+        help="replace the account's keys with new ones (people see the bot's identity "
+        "change; for a lost recovery key)",
+    )
+
     teams = sub.add_parser("teams", help="Microsoft Teams")
     tsub = teams.add_subparsers(dest="teams_cmd", required=True, metavar="ACTION")
     tm = tsub.add_parser("manifest", help="build the Teams app package (zip) to upload")
@@ -610,6 +637,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_calls(args, settings))
         if args.cmd == "status":
             return asyncio.run(_status(args, settings))
+        if args.cmd == "matrix":
+            from adapters.matrix.setup_cli import crypto_setup_command
+
+            return asyncio.run(
+                crypto_setup_command(
+                    settings, args.db, recovery=args.recovery_key, reset=args.reset
+                )
+            )
         if args.cmd == "teams":
             from adapters.teams.manifest import listed_commands, write_package
 

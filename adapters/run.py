@@ -136,6 +136,7 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             adapters.append(matrix)
             closers.append(matrix.close)
             await matrix.login()
+            await matrix.check_cross_signing()
             jobs.append(matrix.run)
         if settings.teams.enabled:
             from adapters.teams.adapter import MsalTokenSource, NoToken, TokenSource

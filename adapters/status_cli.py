@@ -7,6 +7,7 @@ import asyncio
 import json
 from datetime import datetime, timedelta
 
+from adapters.matrix.cross_signing import DEVICE_STATE as MATRIX_DEVICE_KEY
 from bot.clock import Clock
 from bot.health import Health
 from bot.lease import LEASE_KEY, Lease
@@ -44,6 +45,7 @@ async def status_lines(
         raw_lease = await uow.state.get(LEASE_KEY)
         raw_health = await uow.state.get(HEALTH_KEY)
         raw_backup = await uow.state.get(LAST_BACKUP_KEY)
+        raw_device = await uow.state.get(MATRIX_DEVICE_KEY)
         oldest = await uow.stats.oldest_pending(("matrix", "teams"))
         outbox = await uow.stats.outbox()
         jobs = [j for j in await uow.jobs.in_states(("running", "paused"))]
@@ -71,6 +73,20 @@ async def status_lines(
             )
             if not c["healthy"] and lease is not None and lease.expires >= now:
                 problems.append(f"{c['name']} is not healthy")
+    if raw_device:
+        device = json.loads(raw_device)
+        checked = datetime.fromisoformat(device["checked_at"])
+        if device["cross_signed"]:
+            lines.append(f"Matrix device {device['device_id']}: cross-signed")
+        else:
+            lines.append(
+                f"Matrix device {device['device_id']}: NOT cross-signed — {device['detail']} "
+                f"(checked {checked:%Y-%m-%d %H:%M})"
+            )
+            problems.append(
+                "the Matrix device is not cross-signed: Element users who exclude insecure "
+                "devices do not see the bot"
+            )
     pending = sum(n for _, _, state, n in outbox if state == "pending")
     dead = sum(n for _, _, state, n in outbox if state == "dead")
     lag = (now - oldest).total_seconds() if oldest else 0.0

@@ -138,6 +138,8 @@ class MatrixSection(_Model):
     # Secrets come from environment variables, named here.
     password_env: str = "CRISISCELL_MATRIX_PASSWORD"
     access_token_env: str = "CRISISCELL_MATRIX_TOKEN"
+    # Seals the account's private cross-signing keys in the database (crypto-setup).
+    key_passphrase_env: str = "CRISISCELL_MATRIX_KEY_PASSPHRASE"
     device_id: str | None = None  # needed with an access token; kept across restarts
     device_name: str = "crisiscell"
     # Who may invite the bot: user ids, or ":server" for everyone on a homeserver.
@@ -503,7 +505,10 @@ de = "Der Krisenstab entscheidet jeden Morgen um 8 Uhr."
 [matrix]
 # The bot in Matrix rooms (`crisiscell run`). Secrets from environment variables:
 # CRISISCELL_MATRIX_PASSWORD (first login; the device is then kept across restarts)
-# or CRISISCELL_MATRIX_TOKEN with device_id.
+# or CRISISCELL_MATRIX_TOKEN with device_id. Current Element ignores devices their own
+# account has not cross-signed: run `crisiscell matrix crypto-setup` once; the account's
+# private keys are then kept in the database, sealed with the passphrase in
+# CRISISCELL_MATRIX_KEY_PASSPHRASE, which `crisiscell run` also needs to sign a new device.
 enabled = false
 homeserver = "https://matrix.hospital.example"
 user_id = "@crisiscell:hospital.example"

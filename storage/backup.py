@@ -20,7 +20,7 @@ is ``None``. The header's ``revision`` is the Alembic revision of the schema the
 belong to. The runtime leases (``adapter_state`` keys ``lease`` and the SMS sender's) are
 left out: a restored or copied database is not held by any bot.
 
-**Encrypted** (a passphrase given), the file is::
+**Encrypted** (a passphrase given; ``storage.sealing``), the file is::
 
     CRISISCELL-BACKUP-ENCRYPTED 1\\n
     {"kdf": "scrypt", "n": 32768, "r": 8, "p": 1, "salt": "<base64>", "check": "<hex>",
@@ -51,12 +51,9 @@ Messages never hold row values (appointments and SMS rows hold phone numbers).
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import functools
 import gzip
-import hashlib
-import hmac
 import io
 import json
 import logging
@@ -89,8 +86,6 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from sqlalchemy import (
     Boolean,
     Connection,
@@ -123,6 +118,7 @@ from bot.ports import UnitOfWork
 from storage.db import MIGRATIONS, Database
 from storage.marks import SqlMarks
 from storage.repos import SqlDecisions, SqlLedger, SqlPlan
+from storage.sealing import SealError, seal, unseal
 from storage.tables import UTCDateTime, metadata
 
 log = logging.getLogger(__name__)
@@ -134,8 +130,6 @@ GZIP_MAGIC = b"\x1f\x8b"
 BATCH = 2000
 RUNTIME_KEYS = (LEASE_KEY, SMS_LEASE_KEY)  # not carried over: a copy is held by no bot
 KINDS = ("int", "float", "str", "bool", "date", "datetime")
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**15, 8, 1
-MAX_SCRYPT_N = 2**20  # refuse a file that asks for more (memory)
 
 
 class BackupError(Exception):
@@ -384,54 +378,18 @@ def _crisiscell_version() -> str:
         return ""
 
 
-# --- encryption -------------------------------------------------------------------------
-
-
-def _derive(passphrase: str, salt: bytes, n: int, r: int, p: int) -> tuple[bytes, str]:
-    """A Fernet key and a check value (SHA-256 of key material the Fernet key does not use)."""
-    material = Scrypt(salt=salt, length=64, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
-    key = base64.urlsafe_b64encode(material[:32])
-    return key, hashlib.sha256(material[32:]).hexdigest()
+# --- encryption (storage.sealing) ----------------------------------------------------
 
 
 def _encrypt(data: bytes, passphrase: str) -> bytes:
-    salt = secrets.token_bytes(16)
-    key, check = _derive(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
-    params = {
-        "kdf": "scrypt",
-        "n": SCRYPT_N,
-        "r": SCRYPT_R,
-        "p": SCRYPT_P,
-        "salt": base64.b64encode(salt).decode("ascii"),
-        "check": check,
-        "cipher": "fernet",
-    }
-    return ENCRYPTED_MAGIC + json.dumps(params).encode("ascii") + b"\n" + Fernet(key).encrypt(data)
+    return seal(data, passphrase, ENCRYPTED_MAGIC)
 
 
 def _decrypt(blob: bytes, passphrase: str) -> bytes:
-    rest = blob[len(ENCRYPTED_MAGIC) :]
-    line, _, token = rest.partition(b"\n")
     try:
-        params = json.loads(line)
-        if params.get("kdf") != "scrypt" or params.get("cipher") != "fernet":
-            raise BackupError("this backup is encrypted with a method this version lacks")
-        n, r, p = int(params["n"]), int(params["r"]), int(params["p"])
-        salt = base64.b64decode(params["salt"], validate=True)
-        expected = str(params["check"])
-    except (ValueError, KeyError, TypeError):
-        raise BackupError("the encrypted backup's header is damaged") from None
-    if not (1 < n <= MAX_SCRYPT_N and 0 < r <= 32 and 0 < p <= 16):
-        raise BackupError("the encrypted backup's header asks for unreasonable key parameters")
-    key, check = _derive(passphrase, salt, n, r, p)
-    if not hmac.compare_digest(check, expected):
-        raise BackupError("wrong passphrase for this encrypted backup")
-    try:
-        return Fernet(key).decrypt(token)
-    except InvalidToken:
-        raise BackupError(
-            "the encrypted backup is damaged (it fails its integrity check)"
-        ) from None
+        return unseal(blob, passphrase, ENCRYPTED_MAGIC, "encrypted backup")
+    except SealError as e:
+        raise BackupError(str(e)) from None
 
 
 def is_encrypted(path: Path) -> bool:

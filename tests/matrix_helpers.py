@@ -196,6 +196,23 @@ class BotProcess:
             stderr=subprocess.STDOUT,
         )
 
+    async def cli(
+        self, *args: str, stdin: str = "", **env: str
+    ) -> subprocess.CompletedProcess[str]:
+        """One `crisiscell` command (``args`` ending with its options) on this bot's config
+        and database, with the bot's environment plus ``env``."""
+        cmd = [sys.executable, "-m", "adapters.cli", *args]
+        cmd += ["--config", str(self.config), "--db", self.db_arg]
+        return await asyncio.to_thread(
+            subprocess.run,
+            cmd,
+            env={**self.env, **env},
+            input=stdin,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
     def kill(self) -> None:
         if self.proc is not None:
             self.proc.send_signal(signal.SIGKILL)

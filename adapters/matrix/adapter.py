@@ -16,9 +16,7 @@ import asyncio
 import contextlib
 import hashlib
 import io
-import json
 import logging
-import os
 import re
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -28,12 +26,9 @@ from typing import Any
 
 import aiohttp
 from nio import (
-    AsyncClient,
-    AsyncClientConfig,
     ErrorResponse,
     InviteMemberEvent,
     JoinError,
-    LoginResponse,
     MatrixRoom,
     MegolmEvent,
     MessageDirection,
@@ -44,11 +39,12 @@ from nio import (
     SyncError,
     SyncResponse,
     UploadResponse,
-    WhoamiResponse,
 )
 from nio.exceptions import OlmUnverifiedDeviceError
 
+from adapters.matrix.cross_signing import DEVICE_STATE
 from adapters.matrix.errors import MatrixError
+from adapters.matrix.login import Client, device_trust, login, make_client
 from adapters.matrix.render import render
 from adapters.runtime import Runtime
 from bot.config import MatrixSection
@@ -65,20 +61,7 @@ MAX_SEND_ATTEMPTS = 6
 MAX_BACKFILL_PAGES = 10
 
 
-class _Client(AsyncClient):
-    """nio's client, remembering the ``Retry-After`` header of the last 429 it got."""
-
-    retry_after: float | None = None
-
-    async def send(self, *args: Any, **kwargs: Any) -> Any:
-        resp = await super().send(*args, **kwargs)
-        if resp.status == 429:
-            header = resp.headers.get("Retry-After", "")
-            self.retry_after = float(header) if header.strip().isdigit() else None
-        return resp
-
-
-def _retry_wait(client: _Client, resp: ErrorResponse, attempt: int) -> float:
+def _retry_wait(client: Client, resp: ErrorResponse, attempt: int) -> float:
     if resp.retry_after_ms:
         return float(resp.retry_after_ms) / 1000
     if client.retry_after is not None:
@@ -113,87 +96,35 @@ class MatrixAdapter:
         self.names = [n for n in {bot_name, *settings.names} if n]
         self.sender: OutboxSender | None = None
         self.sent_events: deque[str] = deque(maxlen=2000)
-        self.client = _Client(
-            settings.homeserver,
-            settings.user_id,
-            device_id=settings.device_id or "",
-            store_path=str(store_dir / "store"),
-            config=AsyncClientConfig(
-                store_sync_tokens=False,  # our token lives in the database
-                encryption_enabled=True,
-                max_limit_exceeded=0,  # 429s come back to us (Retry-After honoured here)
-                max_timeouts=0,  # connection errors too: our loop backs off
-                request_timeout=60,
-            ),
-        )
+        self.client = make_client(settings, store_dir)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # a seam for tests
 
-    # --- login -------------------------------------------------------------------------
-
-    @property
-    def _creds_file(self) -> Path:
-        return self.store_dir / "credentials.json"
+    # --- login (adapters.matrix.login) ---------------------------------------------------
 
     async def login(self) -> None:
-        (self.store_dir / "store").mkdir(parents=True, exist_ok=True)
-        os.chmod(self.store_dir, 0o700)
-        token = os.environ.get(self.cfg.access_token_env)
-        creds = self._load_creds()
-        if token:
-            device = self.cfg.device_id or creds.get("device_id")
-            if not device:
-                raise MatrixError(
-                    f"{self.cfg.access_token_env} is set but matrix.device_id is not: give "
-                    "the device id that goes with the token"
-                )
-            self.client.restore_login(self.cfg.user_id, device, token)
-        elif creds:
-            self.client.restore_login(creds["user_id"], creds["device_id"], creds["access_token"])
-            who = await self.client.whoami()
-            if not isinstance(who, WhoamiResponse):
-                log.warning("stored Matrix token refused (%s): logging in again", who)
-                self.client.device_id = creds["device_id"]  # keep the same device
-                await self._password_login()
-        else:
-            await self._password_login()
-        log.info("Matrix: %s on device %s", self.client.user_id, self.client.device_id)
-        if self.client.should_upload_keys:
-            await self.client.keys_upload()
+        await login(self.client, self.cfg, self.store_dir)
 
-    async def _password_login(self) -> None:
-        password = os.environ.get(self.cfg.password_env)
-        if not password:
-            raise MatrixError(
-                f"no Matrix credentials: set {self.cfg.password_env} (first login) or "
-                f"{self.cfg.access_token_env} with matrix.device_id"
+    async def check_cross_signing(self) -> None:
+        """Sign this device with the account's stored self-signing key when it is not yet
+        cross-signed (a new device after a lost store), and record the outcome."""
+        trust = await device_trust(self.client, self.cfg, self.runtime.db.uow)
+        if trust.signed_now:
+            log.info(
+                "Matrix: signed the new device %s with the account's self-signing key",
+                trust.device_id,
             )
-        resp = await self.client.login(password=password, device_name=self.cfg.device_name)
-        if not isinstance(resp, LoginResponse):
-            raise MatrixError(f"Matrix login failed for {self.cfg.user_id}: {resp}")
-        self._save_creds(
-            {
-                "homeserver": self.cfg.homeserver,
-                "user_id": resp.user_id,
-                "device_id": resp.device_id,
-                "access_token": resp.access_token,
-            }
-        )
-
-    def _load_creds(self) -> dict[str, str]:
-        try:
-            data = json.loads(self._creds_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        if data.get("user_id") != self.cfg.user_id or data.get("homeserver") != self.cfg.homeserver:
-            return {}
-        return {k: str(v) for k, v in data.items()}
-
-    def _save_creds(self, data: dict[str, str]) -> None:
-        tmp = self._creds_file.with_suffix(".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f)
-        tmp.replace(self._creds_file)
+        elif trust.cross_signed:
+            log.info("Matrix: device %s is cross-signed", trust.device_id)
+        else:
+            log.warning(
+                "Matrix: device %s is NOT cross-signed (%s): Element users who exclude "
+                "insecure devices neither see its messages nor send it room keys",
+                trust.device_id,
+                trust.detail,
+            )
+        async with self.runtime.db.uow() as uow:
+            await uow.state.put(DEVICE_STATE, trust.to_json(self.runtime.wall_clock.now()))
+            await uow.commit()
 
     # --- the sync loop -----------------------------------------------------------------
 

@@ -1,0 +1,425 @@
+"""Cross-signing the bot's Matrix device, which matrix-nio cannot do.
+
+Current Element withholds room keys from, and hides messages of, devices their own
+account has not cross-signed (MSC4153). So the bot's account gets a master key, a
+self-signing key (which signs the bot's device) and a user-signing key:
+
+- ``crisiscell matrix crypto-setup`` creates them when the account has none, uploads them
+  (``/keys/device_signing/upload``, answering user-interactive auth with the bot's
+  password), stores the three private keys in the account's secret storage (encrypted with
+  a new recovery key, printed once) and, sealed with a passphrase, in the bot's database;
+  then it signs the device (``/keys/signatures/upload``). Run again, it changes nothing.
+- An account set up from Element already has keys: ``--recovery-key`` opens its secret
+  storage and imports them instead. ``--reset`` replaces them (people see the bot's
+  identity change).
+- ``crisiscell run`` signs a new device (a lost store) with the stored self-signing key,
+  and records whether the device is cross-signed for ``crisiscell status``.
+
+The private keys live in the database (``adapter_state``), not in the store directory,
+because the store is what gets lost; database backups carry them, still sealed.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp
+
+from adapters.matrix.crypto_keys import (
+    SECRET_NAMES,
+    CrossSigningKeys,
+    KeyFormatError,
+    SigningKey,
+    b64,
+    decode_recovery_key,
+    decrypt_secret,
+    encode_recovery_key,
+    encrypt_secret,
+    key_description,
+    key_matches,
+    new_key_id,
+    public_key_of,
+    verify_signature,
+)
+from adapters.matrix.errors import MatrixError
+from bot.ports import UnitOfWorkFactory
+from storage.sealing import SealError, seal, unseal
+
+log = logging.getLogger(__name__)
+
+KEYS_STATE = "matrix:cross_signing_keys"  # the sealed private keys
+DEVICE_STATE = "matrix:device"  # this device and whether it is cross-signed (for status)
+SEAL_MAGIC = b"CRISISCELL-MATRIX-KEYS 1\n"
+DEFAULT_KEY = "m.secret_storage.default_key"
+
+
+class KeysApi:
+    """The few client-server endpoints cross-signing needs, over aiohttp."""
+
+    def __init__(self, session: aiohttp.ClientSession, homeserver: str, token: str) -> None:
+        self.session = session
+        self.base = homeserver.rstrip("/") + "/_matrix/client/v3"
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    async def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> tuple[int, dict[str, Any]]:
+        try:
+            async with self.session.request(
+                method,
+                self.base + path,
+                json=body,
+                headers=self.headers,
+                timeout=aiohttp.ClientTimeout(total=60),
+            ) as resp:
+                try:
+                    data = await resp.json(content_type=None)
+                except ValueError:
+                    data = {}
+                return resp.status, data if isinstance(data, dict) else {}
+        except (aiohttp.ClientError, TimeoutError) as e:
+            raise MatrixError(f"the homeserver cannot be reached: {type(e).__name__}: {e}") from e
+
+    async def _ok(
+        self, method: str, path: str, body: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        status, data = await self._call(method, path, body)
+        if status != 200:
+            raise MatrixError(_failure(path, status, data))
+        return data
+
+    async def query(self, user_id: str) -> dict[str, Any]:
+        return await self._ok("POST", "/keys/query", {"device_keys": {user_id: []}})
+
+    async def upload_cross_signing(
+        self, body: dict[str, Any], user_id: str, password: str | None, password_env: str
+    ) -> None:
+        path = "/keys/device_signing/upload"
+        status, data = await self._call("POST", path, body)
+        if status == 401 and "flows" in data:
+            # user-interactive auth: the homeserver wants the account's password
+            if not any(f.get("stages") == ["m.login.password"] for f in data["flows"]):
+                raise MatrixError(
+                    "the homeserver asks for a confirmation this command cannot give "
+                    f"({data['flows']}): approve the reset on the account's page, then retry"
+                )
+            if not password:
+                raise MatrixError(
+                    f"the homeserver asks for the bot account's password: set {password_env}"
+                )
+            auth = {
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": user_id},
+                "password": password,
+                "session": data.get("session"),
+            }
+            status, data = await self._call("POST", path, {**body, "auth": auth})
+            if status == 401:
+                raise MatrixError(
+                    f"the homeserver refused the bot's password ({password_env}): "
+                    f"{data.get('error', 'unauthorized')}"
+                )
+        if status != 200:
+            raise MatrixError(_failure(path, status, data))
+
+    async def upload_signatures(self, body: dict[str, Any]) -> None:
+        data = await self._ok("POST", "/keys/signatures/upload", body)
+        if data.get("failures"):
+            raise MatrixError(f"the homeserver refused the signature: {data['failures']}")
+
+    def _account_path(self, user_id: str, kind: str) -> str:
+        return f"/user/{quote(user_id, safe='')}/account_data/{quote(kind, safe='')}"
+
+    async def account_data(self, user_id: str, kind: str) -> dict[str, Any] | None:
+        status, data = await self._call("GET", self._account_path(user_id, kind))
+        if status == 404:
+            return None
+        if status != 200:
+            raise MatrixError(_failure(kind, status, data))
+        return data
+
+    async def set_account_data(self, user_id: str, kind: str, content: dict[str, Any]) -> None:
+        await self._ok("PUT", self._account_path(user_id, kind), content)
+
+
+def _failure(what: str, status: int, data: dict[str, Any]) -> str:
+    return f"{what}: HTTP {status} {data.get('errcode', '')} {data.get('error', '')}".rstrip()
+
+
+@dataclass(frozen=True)
+class AccountKeys:
+    """What the homeserver publishes about the account (``/keys/query`` on itself)."""
+
+    user_id: str
+    master: dict[str, Any] | None
+    self_signing: dict[str, Any] | None
+    devices: dict[str, dict[str, Any]]
+
+    @classmethod
+    def parse(cls, user_id: str, data: dict[str, Any]) -> AccountKeys:
+        return cls(
+            user_id,
+            (data.get("master_keys") or {}).get(user_id),
+            (data.get("self_signing_keys") or {}).get(user_id),
+            (data.get("device_keys") or {}).get(user_id) or {},
+        )
+
+    @property
+    def master_public(self) -> str | None:
+        return public_key_of(self.master)
+
+    @property
+    def self_signing_public(self) -> str | None:
+        """The self-signing key, if the master key has signed it."""
+        ssk, master = public_key_of(self.self_signing), self.master_public
+        if ssk is None or master is None or self.self_signing is None:
+            return None
+        return ssk if verify_signature(self.self_signing, self.user_id, master) else None
+
+    def cross_signed(self, device_id: str) -> bool:
+        device, ssk = self.devices.get(device_id), self.self_signing_public
+        if device is None or ssk is None:
+            return False
+        return verify_signature(device, self.user_id, ssk)
+
+
+async def query_account(api: KeysApi, user_id: str) -> AccountKeys:
+    return AccountKeys.parse(user_id, await api.query(user_id))
+
+
+class KeyVault:
+    """The account's private cross-signing keys, sealed with a passphrase, in the database."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, user_id: str, passphrase: str | None, env: str
+    ) -> None:
+        self.uow = uow
+        self.user_id = user_id
+        self.passphrase = passphrase
+        self.env = env
+
+    async def stored(self) -> bool:
+        async with self.uow() as uow:
+            return await uow.state.get(KEYS_STATE) is not None
+
+    async def load(self) -> CrossSigningKeys | None:
+        async with self.uow() as uow:
+            raw = await uow.state.get(KEYS_STATE)
+        if raw is None:
+            return None
+        if not self.passphrase:
+            raise MatrixError(f"the cross-signing keys are stored sealed: set {self.env}")
+        try:
+            blob = base64.b64decode(raw)
+            data = json.loads(unseal(blob, self.passphrase, SEAL_MAGIC, "key store"))
+            keys = CrossSigningKeys.from_json(data)
+        except SealError as e:
+            raise MatrixError(f"cross-signing keys: {e} ({self.env})") from None
+        except (ValueError, KeyFormatError) as e:
+            raise MatrixError(f"the stored cross-signing keys are damaged: {e}") from None
+        if data.get("user_id") != self.user_id:
+            return None  # another account's keys (the config changed): not ours to use
+        return keys
+
+    async def save(self, keys: CrossSigningKeys) -> None:
+        if not self.passphrase:
+            raise MatrixError(
+                f"set {self.env}: the private cross-signing keys are stored sealed with it"
+            )
+        data = {"user_id": self.user_id, **keys.to_json()}
+        blob = seal(json.dumps(data).encode(), self.passphrase, SEAL_MAGIC)
+        async with self.uow() as uow:
+            await uow.state.put(KEYS_STATE, base64.b64encode(blob).decode("ascii"))
+            await uow.commit()
+
+
+# --- crypto-setup ---------------------------------------------------------------------------
+
+
+@dataclass
+class SetupResult:
+    lines: list[str] = field(default_factory=list)
+    recovery_key: str | None = None  # shown once: only when a new secret storage was made
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class SetupRequest:
+    user_id: str
+    device_id: str
+    password: str | None
+    password_env: str
+    recovery_key: str | None = None
+    reset: bool = False
+
+
+async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> SetupResult:
+    """Idempotent: create or import the account's keys, then sign this device."""
+    out = SetupResult()
+    user = req.user_id
+    account = await query_account(api, user)
+    if req.device_id not in account.devices:
+        raise MatrixError(
+            f"device {req.device_id} has published no keys yet: start the bot once "
+            "(`crisiscell run`), then run crypto-setup again"
+        )
+    local = await vault.load()
+    if req.reset or account.master_public is None:
+        if req.recovery_key and not req.reset:
+            raise MatrixError(
+                f"{user} has no cross-signing keys yet, so there is nothing to import: "
+                "run crypto-setup without --recovery-key to create them"
+            )
+        keys = CrossSigningKeys.generate()
+        await vault.save(keys)  # first: keys on the homeserver are never keys we lost
+        await api.upload_cross_signing(keys.upload_body(user), user, req.password, req.password_env)
+        out.lines.append(
+            ("replaced" if account.master_public else "created")
+            + f" the cross-signing keys of {user} (master key {keys.master and keys.master.public})"
+        )
+        out.recovery_key = await _new_secret_storage(api, user, keys)
+        out.changed = True
+    elif local is not None and _same(local, account):
+        keys = local
+        out.lines.append(f"{user}: cross-signing keys already set up (held by this bot)")
+        if await api.account_data(user, DEFAULT_KEY) is None:
+            out.recovery_key = await _new_secret_storage(api, user, keys)
+            out.changed = True
+    elif req.recovery_key:
+        keys = await import_keys(api, user, req.recovery_key)
+        if keys.self_signing.public != account.self_signing_public:
+            raise MatrixError(
+                "the secret storage holds a self-signing key the account does not publish "
+                "(the keys were reset after it was saved): reset from Element, or run "
+                "crypto-setup --reset"
+            )
+        if keys.master is not None and keys.master.public != account.master_public:
+            keys = CrossSigningKeys(keys.self_signing, None, keys.user_signing)
+        await vault.save(keys)
+        out.lines.append(f"{user}: imported the self-signing key from secret storage")
+        out.changed = True
+    else:
+        held = "holds other keys" if local is not None else "holds none of them"
+        raise MatrixError(
+            f"{user} already has cross-signing keys (set up from Element, or by a bot whose "
+            f"database is gone) and this bot {held}. Import them with --recovery-key (the "
+            "account's recovery key, asked for when given no value), or replace them with "
+            "--reset (everyone then sees that the bot's identity changed)"
+        )
+    account = await query_account(api, user)
+    if account.cross_signed(req.device_id):
+        out.lines.append(f"device {req.device_id}: already cross-signed")
+    else:
+        await sign_device(api, account, keys, req.device_id)
+        out.lines.append(f"device {req.device_id}: signed with the self-signing key")
+        out.changed = True
+    return out
+
+
+def _same(local: CrossSigningKeys, account: AccountKeys) -> bool:
+    if local.self_signing.public != account.self_signing_public:
+        return False
+    return local.master is None or local.master.public == account.master_public
+
+
+async def _new_secret_storage(api: KeysApi, user: str, keys: CrossSigningKeys) -> str:
+    """A new secret-storage key holding the private keys; the recovery key that opens it."""
+    key, key_id = secrets.token_bytes(32), new_key_id()
+    await api.set_account_data(user, f"m.secret_storage.key.{key_id}", key_description(key))
+    for name, signing_key in keys.present().items():
+        secret = SECRET_NAMES[name]
+        encrypted = encrypt_secret(key, secret, b64(signing_key.seed))
+        await api.set_account_data(user, secret, {"encrypted": {key_id: encrypted}})
+    await api.set_account_data(user, DEFAULT_KEY, {"key": key_id})  # last: now it is whole
+    return encode_recovery_key(key)
+
+
+async def import_keys(api: KeysApi, user: str, recovery_key: str) -> CrossSigningKeys:
+    """The private keys from the account's secret storage, opened with the recovery key."""
+    try:
+        key = decode_recovery_key(recovery_key)
+    except KeyFormatError as e:
+        raise MatrixError(f"recovery key: {e}") from None
+    default = await api.account_data(user, DEFAULT_KEY)
+    key_id = (default or {}).get("key")
+    if not isinstance(key_id, str):
+        raise MatrixError(f"{user} has no secret storage: a recovery key cannot open anything")
+    description = await api.account_data(user, f"m.secret_storage.key.{key_id}") or {}
+    if not key_matches(key, description):
+        raise MatrixError("this recovery key does not open the account's secret storage")
+    found: dict[str, SigningKey] = {}
+    for name, secret in SECRET_NAMES.items():
+        stored = await api.account_data(user, secret)
+        payload = ((stored or {}).get("encrypted") or {}).get(key_id)
+        if payload is None:
+            continue
+        try:
+            found[name] = SigningKey.from_b64(decrypt_secret(key, secret, payload))
+        except KeyFormatError as e:
+            raise MatrixError(f"secret storage: {e}") from None
+    if "self_signing" not in found:
+        raise MatrixError("the account's secret storage holds no self-signing key")
+    return CrossSigningKeys(found["self_signing"], found.get("master"), found.get("user_signing"))
+
+
+async def sign_device(
+    api: KeysApi, account: AccountKeys, keys: CrossSigningKeys, device_id: str
+) -> None:
+    device = account.devices[device_id]
+    signed = keys.self_signing.sign(device, account.user_id)
+    await api.upload_signatures({account.user_id: {device_id: signed}})
+
+
+# --- at start-up ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeviceTrust:
+    device_id: str
+    cross_signed: bool
+    detail: str  # for the log and `crisiscell status`
+    signed_now: bool = False
+
+    def to_json(self, at: datetime) -> str:
+        return json.dumps(
+            {
+                "device_id": self.device_id,
+                "cross_signed": self.cross_signed,
+                "detail": self.detail,
+                "checked_at": at.isoformat(),
+            }
+        )
+
+
+async def ensure_signed(api: KeysApi, vault: KeyVault, device_id: str) -> DeviceTrust:
+    """Sign this device with the stored self-signing key if it is not cross-signed yet."""
+    account = await query_account(api, vault.user_id)
+    if account.cross_signed(device_id):
+        return DeviceTrust(device_id, True, "cross-signed")
+    hint = "run `crisiscell matrix crypto-setup`"
+    if account.self_signing_public is None:
+        return DeviceTrust(device_id, False, f"the account has no cross-signing keys: {hint}")
+    if device_id not in account.devices:
+        return DeviceTrust(device_id, False, "the device has published no keys yet")
+    try:
+        keys = await vault.load()
+    except MatrixError as e:
+        return DeviceTrust(device_id, False, f"{e}")
+    if keys is None:
+        return DeviceTrust(device_id, False, f"this bot holds no cross-signing keys: {hint}")
+    if keys.self_signing.public != account.self_signing_public:
+        return DeviceTrust(
+            device_id,
+            False,
+            "the account's keys were replaced since this bot stored its own: run "
+            "`crisiscell matrix crypto-setup --recovery-key`",
+        )
+    await sign_device(api, account, keys, device_id)
+    return DeviceTrust(device_id, True, "cross-signed (signed at start)", signed_now=True)

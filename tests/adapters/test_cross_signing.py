@@ -1,0 +1,244 @@
+"""`crisiscell matrix crypto-setup` and signing at start, on a real Synapse.
+
+What another client sees is read with `/keys/query` from a second account, and every
+signature is checked with matrix-org's own ``signedjson`` (Ed25519 over canonical JSON),
+not with the bot's code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import shutil
+import sqlite3
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from signedjson.key import decode_verify_key_bytes
+from signedjson.sign import SignatureVerifyException, verify_signed_json
+from unpaddedbase64 import decode_base64
+
+from tests.matrix_helpers import BotProcess, Human
+from tests.synapse import Synapse
+
+pytestmark = [pytest.mark.matrix, pytest.mark.slow]
+
+PASSPHRASE = "correct horse battery staple"
+KEY_ENV = {"CRISISCELL_MATRIX_KEY_PASSPHRASE": PASSPHRASE}
+RECOVERY = re.compile(r"^\s+((?:[1-9A-HJ-NP-Za-km-z]{4} ){11}[1-9A-HJ-NP-Za-km-z]{4})$", re.M)
+
+
+@dataclass
+class Published:
+    """The bot's keys as a second client gets them from `/keys/query`."""
+
+    user_id: str
+    raw: dict[str, Any]
+
+    @property
+    def master(self) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.raw.get("master_keys", {}).get(self.user_id)
+        return found
+
+    @property
+    def self_signing(self) -> dict[str, Any] | None:
+        found: dict[str, Any] | None = self.raw.get("self_signing_keys", {}).get(self.user_id)
+        return found
+
+    def device(self, device_id: str) -> dict[str, Any]:
+        return dict(self.raw["device_keys"][self.user_id][device_id])
+
+
+def query_keys(synapse: Synapse, token: str, user_id: str) -> Published:
+    req = urllib.request.Request(
+        f"{synapse.url}/_matrix/client/v3/keys/query",
+        data=json.dumps({"device_keys": {user_id: []}}).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        return Published(user_id, json.loads(resp.read()))
+
+
+def public(key_obj: dict[str, Any]) -> str:
+    ((key_id, value),) = key_obj["keys"].items()
+    assert key_id == f"ed25519:{value}"
+    return str(value)
+
+
+def signed_by(obj: dict[str, Any], user_id: str, key: str) -> bool:
+    """signedjson's verdict: ``obj`` carries a valid ed25519 signature by ``key``."""
+    verify_key = decode_verify_key_bytes(f"ed25519:{key}", decode_base64(key))
+    try:
+        verify_signed_json(obj, user_id, verify_key)
+    except SignatureVerifyException:
+        return False
+    return True
+
+
+def assert_cross_signed(pub: Published, device_id: str) -> tuple[str, str]:
+    """Master key, self-signing key signed by it, device signed by that: (master, ssk)."""
+    user = pub.user_id
+    assert pub.master is not None and pub.master["usage"] == ["master"]
+    assert pub.self_signing is not None and pub.self_signing["usage"] == ["self_signing"]
+    master, ssk = public(pub.master), public(pub.self_signing)
+    assert signed_by(pub.self_signing, user, master)
+    device = pub.device(device_id)
+    assert signed_by(device, user, ssk)
+    assert f"ed25519:{ssk}" in device["signatures"][user]
+    return master, ssk
+
+
+def device_of(bot: BotProcess) -> str:
+    creds = json.loads((bot.root / "matrix" / "credentials.json").read_text())
+    return str(creds["device_id"])
+
+
+@pytest.fixture
+async def watcher(synapse: Synapse, tmp_path: Path) -> Any:
+    """A second account whose client reads the bot's published keys."""
+    uid, _ = synapse.register("watcher")
+    human = await Human(synapse, uid, tmp_path / "watcher").login()
+    try:
+        yield human
+    finally:
+        await human.close()
+
+
+def token_of(human: Human) -> str:
+    return str(human.client.access_token)
+
+
+async def test_crypto_setup_cross_signs_and_is_idempotent(
+    synapse: Synapse, tmp_path: Path, watcher: Human
+) -> None:
+    bot_id, _ = synapse.register("crisiscell")
+    bot = BotProcess(tmp_path / "bot", synapse, bot_id, cell=[watcher.user_id])
+
+    # without the passphrase nothing happens, and the message says what to set
+    done = await bot.cli("matrix", "crypto-setup")
+    assert done.returncode == 2 and "CRISISCELL_MATRIX_KEY_PASSPHRASE" in done.stderr
+
+    done = await bot.cli("matrix", "crypto-setup", **KEY_ENV)
+    assert done.returncode == 0, done.stderr
+    device = device_of(bot)
+    assert f"device {device}: signed with the self-signing key" in done.stdout
+    (recovery,) = RECOVERY.findall(done.stdout)  # shown once
+    before = query_keys(synapse, token_of(watcher), bot_id)
+    master, ssk = assert_cross_signed(before, device)
+
+    # the private keys are sealed in the database, not in clear
+    with sqlite3.connect(bot.db) as conn:
+        (stored,) = conn.execute(
+            "SELECT value FROM adapter_state WHERE key = 'matrix:cross_signing_keys'"
+        ).fetchone()
+    sealed = base64.b64decode(stored)
+    assert sealed.startswith(b"CRISISCELL-MATRIX-KEYS 1\n") and b"self_signing" not in sealed
+
+    again = await bot.cli("matrix", "crypto-setup", **KEY_ENV)
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed" in again.stdout
+    assert RECOVERY.findall(again.stdout) == []  # not shown again
+    after = query_keys(synapse, token_of(watcher), bot_id)
+    assert after.master == before.master and after.self_signing == before.self_signing
+    assert after.device(device)["signatures"] == before.device(device)["signatures"]
+
+    # `crisiscell status` tells the device is cross-signed
+    status = await bot.cli("status")
+    assert f"Matrix device {device}: cross-signed" in status.stdout
+
+    # a wrong passphrase is told as such, and changes nothing
+    wrong = await bot.cli("matrix", "crypto-setup", CRISISCELL_MATRIX_KEY_PASSPHRASE="nope")
+    assert wrong.returncode == 2 and "wrong passphrase" in wrong.stderr
+
+    # Another bot installation (a new database, a new device) on the same account: the
+    # keys exist and it holds none, so it must import them with the recovery key.
+    other = BotProcess(tmp_path / "other", synapse, bot_id, cell=[watcher.user_id])
+    refused = await other.cli("matrix", "crypto-setup", **KEY_ENV)
+    assert refused.returncode == 2 and "--recovery-key" in refused.stderr
+    typo = recovery[:-1] + ("a" if recovery[-1] != "a" else "b")
+    bad = await other.cli(
+        "matrix", "crypto-setup", "--recovery-key", CRISISCELL_MATRIX_RECOVERY_KEY=typo, **KEY_ENV
+    )
+    assert bad.returncode == 2 and "recovery key" in bad.stderr
+    imported = await other.cli(
+        "matrix", "crypto-setup", "--recovery-key", stdin=recovery + "\n", **KEY_ENV
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "imported the self-signing key from secret storage" in imported.stdout
+    other_device = device_of(other)
+    assert other_device != device
+    now = query_keys(synapse, token_of(watcher), bot_id)
+    assert assert_cross_signed(now, other_device) == (master, ssk)  # same identity
+
+    # --reset: new keys; the homeserver asks for the password (user-interactive auth)
+    no_password = await bot.cli(
+        "matrix", "crypto-setup", "--reset", CRISISCELL_MATRIX_PASSWORD="", **KEY_ENV
+    )
+    assert no_password.returncode == 2
+    assert "asks for the bot account's password" in no_password.stderr
+    reset = await bot.cli("matrix", "crypto-setup", "--reset", **KEY_ENV)
+    assert reset.returncode == 0, reset.stderr
+    assert len(RECOVERY.findall(reset.stdout)) == 1
+    new_master, new_ssk = assert_cross_signed(
+        query_keys(synapse, token_of(watcher), bot_id), device
+    )
+    assert (new_master, new_ssk) != (master, ssk)
+
+
+async def test_a_new_device_is_signed_at_start(
+    synapse: Synapse, tmp_path: Path, watcher: Human
+) -> None:
+    bot_id, _ = synapse.register("crisiscell")
+    alice_id, _ = synapse.register("alice")
+    bot = BotProcess(tmp_path / "bot", synapse, bot_id, cell=[alice_id])
+    done = await bot.cli("matrix", "crypto-setup", **KEY_ENV)
+    assert done.returncode == 0, done.stderr
+    first_device = device_of(bot)
+
+    # the store is lost: the bot starts as a new device and signs it itself
+    shutil.rmtree(bot.root / "matrix")
+    alice = await Human(synapse, alice_id, tmp_path / "alice").login()
+    bot.start(**KEY_ENV)
+    try:
+        room = await alice.create_room([bot_id], encrypted=True)
+        await alice.wait_for(lambda: alice.member(room, bot_id))
+        device = device_of(bot)
+        assert device != first_device
+        assert f"signed the new device {device}" in bot.log()
+        assert_cross_signed(query_keys(synapse, token_of(watcher), bot_id), device)
+        # the encrypted round trip still works
+        evt = await alice.send(room, "!whoami")
+        reply = await alice.reply(evt)
+        assert reply["msgtype"] == "m.notice"
+        status = await bot.cli("status")
+        assert f"Matrix device {device}: cross-signed" in status.stdout
+    finally:
+        bot.stop()
+        await alice.close()
+
+    # without the passphrase, a further new device cannot be signed: the log and
+    # `crisiscell status` say so (and status asks for attention)
+    shutil.rmtree(bot.root / "matrix")
+    bot.start()
+    try:
+        await wait_for_log(bot, "NOT cross-signed")
+        status = await bot.cli("status")
+        assert "NOT cross-signed" in status.stdout and status.returncode == 1
+        assert "CRISISCELL_MATRIX_KEY_PASSPHRASE" in status.stdout
+    finally:
+        bot.stop()
+
+
+async def wait_for_log(bot: BotProcess, text: str, within: float = 30) -> None:
+    """Wait for a line in another process's log (no event to wait on across processes)."""
+    deadline = time.monotonic() + within
+    while text not in bot.log():
+        assert time.monotonic() < deadline, f"not in the bot's log: {text}\n{bot.log()[-2000:]}"
+        await asyncio.sleep(0.2)
