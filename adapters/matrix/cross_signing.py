@@ -209,35 +209,67 @@ class KeyVault:
         async with self.uow() as uow:
             return await uow.state.get(KEYS_STATE) is not None
 
-    async def load(self) -> CrossSigningKeys | None:
+    async def _read(self) -> dict[str, Any]:
+        """``{"active": keys | None, "pending": keys | None}`` as JSON (empty: none held).
+        Pending keys are being uploaded: they replace the active ones once the homeserver
+        took them, so a refused upload (a wrong password) keeps the working keys."""
         async with self.uow() as uow:
             raw = await uow.state.get(KEYS_STATE)
         if raw is None:
-            return None
+            return {}
         if not self.passphrase:
             raise MatrixError(f"the cross-signing keys are stored sealed: set {self.env}")
         try:
             blob = base64.b64decode(raw)
             data = json.loads(unseal(blob, self.passphrase, SEAL_MAGIC, "key store"))
-            keys = CrossSigningKeys.from_json(data)
         except SealError as e:
             raise MatrixError(f"cross-signing keys: {e} ({self.env})") from None
-        except (ValueError, KeyFormatError) as e:
+        except ValueError as e:
             raise MatrixError(f"the stored cross-signing keys are damaged: {e}") from None
-        if data.get("user_id") != self.user_id:
-            return None  # another account's keys (the config changed): not ours to use
-        return keys
+        if not isinstance(data, dict) or data.get("user_id") != self.user_id:
+            return {}  # another account's keys (the config changed): not ours to use
+        return data
 
-    async def save(self, keys: CrossSigningKeys) -> None:
+    async def _write(self, data: dict[str, Any]) -> None:
         if not self.passphrase:
             raise MatrixError(
                 f"set {self.env}: the private cross-signing keys are stored sealed with it"
             )
-        data = {"user_id": self.user_id, **keys.to_json()}
-        blob = seal(json.dumps(data).encode(), self.passphrase, SEAL_MAGIC)
+        blob = seal(
+            json.dumps({**data, "user_id": self.user_id}).encode(), self.passphrase, SEAL_MAGIC
+        )
         async with self.uow() as uow:
             await uow.state.put(KEYS_STATE, base64.b64encode(blob).decode("ascii"))
             await uow.commit()
+
+    async def matching(self, account: AccountKeys) -> CrossSigningKeys | None:
+        """The keys this bot holds that the account publishes (pending ones promoted)."""
+        data = await self._read()
+        for slot in ("active", "pending"):
+            if not data.get(slot):
+                continue
+            try:
+                keys = CrossSigningKeys.from_json(data[slot])
+            except KeyFormatError as e:
+                raise MatrixError(f"the stored cross-signing keys are damaged: {e}") from None
+            if _same(keys, account):
+                if slot == "pending":  # uploaded, then interrupted before being promoted
+                    await self._write({"active": data[slot], "pending": None})
+                return keys
+        return None
+
+    async def save(self, keys: CrossSigningKeys, *, pending: bool = False) -> None:
+        data = await self._read()
+        if pending:
+            await self._write({"active": data.get("active"), "pending": keys.to_json()})
+        else:
+            await self._write({"active": keys.to_json(), "pending": None})
+
+
+def _same(keys: CrossSigningKeys, account: AccountKeys) -> bool:
+    if keys.self_signing.public != account.self_signing_public:
+        return False
+    return keys.master is None or keys.master.public == account.master_public
 
 
 # --- crypto-setup ---------------------------------------------------------------------------
@@ -270,7 +302,7 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
             f"device {req.device_id} has published no keys yet: start the bot once "
             "(`crisiscell run`), then run crypto-setup again"
         )
-    local = await vault.load()
+    local = await vault.matching(account)  # the account's keys, if this bot holds them
     if req.reset or account.master_public is None:
         if req.recovery_key and not req.reset:
             raise MatrixError(
@@ -278,15 +310,18 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
                 "run crypto-setup without --recovery-key to create them"
             )
         keys = CrossSigningKeys.generate()
-        await vault.save(keys)  # first: keys on the homeserver are never keys we lost
+        # kept before the upload (the homeserver never has keys this bot lost), as pending
+        # until it took them (a refused upload leaves the working keys in place)
+        await vault.save(keys, pending=True)
         await api.upload_cross_signing(keys.upload_body(user), user, req.password, req.password_env)
+        await vault.save(keys)
         out.lines.append(
             ("replaced" if account.master_public else "created")
             + f" the cross-signing keys of {user} (master key {keys.master and keys.master.public})"
         )
         out.recovery_key = await _new_secret_storage(api, user, keys)
         out.changed = True
-    elif local is not None and _same(local, account):
+    elif local is not None:
         keys = local
         out.lines.append(f"{user}: cross-signing keys already set up (held by this bot)")
         if await api.account_data(user, DEFAULT_KEY) is None:
@@ -306,7 +341,7 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
         out.lines.append(f"{user}: imported the self-signing key from secret storage")
         out.changed = True
     else:
-        held = "holds other keys" if local is not None else "holds none of them"
+        held = "holds other keys" if await vault.stored() else "holds none of them"
         raise MatrixError(
             f"{user} already has cross-signing keys (set up from Element, or by a bot whose "
             f"database is gone) and this bot {held}. Import them with --recovery-key (the "
@@ -321,12 +356,6 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
         out.lines.append(f"device {req.device_id}: signed with the self-signing key")
         out.changed = True
     return out
-
-
-def _same(local: CrossSigningKeys, account: AccountKeys) -> bool:
-    if local.self_signing.public != account.self_signing_public:
-        return False
-    return local.master is None or local.master.public == account.master_public
 
 
 async def _new_secret_storage(api: KeysApi, user: str, keys: CrossSigningKeys) -> str:
@@ -409,17 +438,17 @@ async def ensure_signed(api: KeysApi, vault: KeyVault, device_id: str) -> Device
     if device_id not in account.devices:
         return DeviceTrust(device_id, False, "the device has published no keys yet")
     try:
-        keys = await vault.load()
+        keys = await vault.matching(account)
     except MatrixError as e:
         return DeviceTrust(device_id, False, f"{e}")
     if keys is None:
+        if await vault.stored():
+            return DeviceTrust(
+                device_id,
+                False,
+                "the account's keys were replaced since this bot stored its own: run "
+                "`crisiscell matrix crypto-setup --recovery-key`",
+            )
         return DeviceTrust(device_id, False, f"this bot holds no cross-signing keys: {hint}")
-    if keys.self_signing.public != account.self_signing_public:
-        return DeviceTrust(
-            device_id,
-            False,
-            "the account's keys were replaced since this bot stored its own: run "
-            "`crisiscell matrix crypto-setup --recovery-key`",
-        )
     await sign_device(api, account, keys, device_id)
     return DeviceTrust(device_id, True, "cross-signed (signed at start)", signed_now=True)

@@ -166,7 +166,7 @@ async def test_crypto_setup_cross_signs_and_is_idempotent(
     bad = await other.cli(
         "matrix", "crypto-setup", "--recovery-key", CRISISCELL_MATRIX_RECOVERY_KEY=typo, **KEY_ENV
     )
-    assert bad.returncode == 2 and "recovery key" in bad.stderr
+    assert bad.returncode == 2 and "recovery key: this recovery key has a typo" in bad.stderr
     imported = await other.cli(
         "matrix", "crypto-setup", "--recovery-key", stdin=recovery + "\n", **KEY_ENV
     )
@@ -183,6 +183,10 @@ async def test_crypto_setup_cross_signs_and_is_idempotent(
     )
     assert no_password.returncode == 2
     assert "asks for the bot account's password" in no_password.stderr
+    # the refused reset left the working keys in place
+    kept = await bot.cli("matrix", "crypto-setup", **KEY_ENV)
+    assert kept.returncode == 0 and "nothing changed" in kept.stdout, kept.stderr
+    assert public(query_keys(synapse, token_of(watcher), bot_id).master or {}) == master
     reset = await bot.cli("matrix", "crypto-setup", "--reset", **KEY_ENV)
     assert reset.returncode == 0, reset.stderr
     assert len(RECOVERY.findall(reset.stdout)) == 1
