@@ -59,6 +59,15 @@ async def login(client: Client, cfg: MatrixSection, store_dir: Path) -> None:
     """Log in as the bot's device (a new one only when none is stored) and publish its keys."""
     (store_dir / "store").mkdir(parents=True, exist_ok=True)
     os.chmod(store_dir, 0o700)
+    try:
+        await _login(client, cfg, store_dir)
+    except (aiohttp.ClientError, OSError, TimeoutError) as e:
+        raise MatrixError(
+            f"cannot reach the homeserver {cfg.homeserver}: {type(e).__name__}: {e}"
+        ) from e
+
+
+async def _login(client: Client, cfg: MatrixSection, store_dir: Path) -> None:
     creds_file = store_dir / "credentials.json"
     token = os.environ.get(cfg.access_token_env)
     creds = _load_creds(creds_file, cfg)

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import os
 import re
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -25,7 +28,7 @@ from signedjson.sign import SignatureVerifyException, verify_signed_json
 from unpaddedbase64 import decode_base64
 
 from tests.matrix_helpers import BotProcess, Human
-from tests.synapse import Synapse
+from tests.synapse import Synapse, free_port
 
 pytestmark = [pytest.mark.matrix, pytest.mark.slow]
 
@@ -246,3 +249,24 @@ async def wait_for_log(bot: BotProcess, text: str, within: float = 30) -> None:
     while text not in bot.log():
         assert time.monotonic() < deadline, f"not in the bot's log: {text}\n{bot.log()[-2000:]}"
         await asyncio.sleep(0.2)
+
+
+def test_crypto_setup_without_a_homeserver_says_so(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    config = tmp_path / "crisiscell.toml"
+    config.write_text(
+        f'[matrix]\nenabled = true\nhomeserver = "http://127.0.0.1:{port}"\n'
+        f'user_id = "@crisiscell:localhost"\nstore_dir = "{tmp_path / "matrix"}"\n',
+        encoding="utf-8",
+    )
+    cli = [sys.executable, "-m", "adapters.cli", "matrix", "crypto-setup"]
+    done = subprocess.run(
+        [*cli, "--config", str(config), "--db", str(tmp_path / "db.sqlite3")],
+        env={**os.environ, "CRISISCELL_MATRIX_PASSWORD": "pw", **KEY_ENV},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert f"cannot reach the homeserver http://127.0.0.1:{port}" in done.stderr
+    assert "Traceback" not in done.stderr
