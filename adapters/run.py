@@ -136,8 +136,8 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             adapters.append(matrix)
             closers.append(matrix.close)
             await matrix.login()
-            await matrix.check_cross_signing()
             jobs.append(matrix.run)
+            jobs.append(matrix.watch_cross_signing)
         if settings.teams.enabled:
             from adapters.teams.adapter import MsalTokenSource, NoToken, TokenSource
 

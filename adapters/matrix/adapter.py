@@ -42,7 +42,7 @@ from nio import (
 )
 from nio.exceptions import OlmUnverifiedDeviceError
 
-from adapters.matrix.cross_signing import DEVICE_STATE
+from adapters.matrix.cross_signing import DeviceTrust, record
 from adapters.matrix.errors import MatrixError
 from adapters.matrix.login import Client, device_trust, login, make_client
 from adapters.matrix.render import render
@@ -98,33 +98,37 @@ class MatrixAdapter:
         self.sent_events: deque[str] = deque(maxlen=2000)
         self.client = make_client(settings, store_dir)
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # a seam for tests
+        self.recheck_keys = asyncio.Event()  # the account's own keys changed
 
     # --- login (adapters.matrix.login) ---------------------------------------------------
 
     async def login(self) -> None:
         await login(self.client, self.cfg, self.store_dir)
 
-    async def check_cross_signing(self) -> None:
-        """Sign this device with the account's stored self-signing key when it is not yet
-        cross-signed (a new device after a lost store), and record the outcome."""
-        trust = await device_trust(self.client, self.cfg, self.runtime.db.uow)
-        if trust.signed_now:
-            log.info(
-                "Matrix: signed the new device %s with the account's self-signing key",
-                trust.device_id,
-            )
-        elif trust.cross_signed:
-            log.info("Matrix: device %s is cross-signed", trust.device_id)
-        else:
-            log.warning(
-                "Matrix: device %s is NOT cross-signed (%s): Element users who exclude "
-                "insecure devices neither see its messages nor send it room keys",
-                trust.device_id,
-                trust.detail,
-            )
-        async with self.runtime.db.uow() as uow:
-            await uow.state.put(DEVICE_STATE, trust.to_json(self.runtime.wall_clock.now()))
-            await uow.commit()
+    async def watch_cross_signing(self, stop: asyncio.Event) -> None:
+        """Sign this device with the account's stored self-signing key when it is not
+        cross-signed (a new device after a lost store), and record whether it is for
+        `crisiscell status`. Runs beside the sync loop: checked at start, again when the
+        account's own keys change (``device_lists.changed``), and retried with a back-off
+        while the homeserver cannot be asked."""
+        last: tuple[bool, str] | None = None
+        failures = 0
+        while not stop.is_set():
+            self.recheck_keys.clear()
+            trust = await device_trust(self.client, self.cfg, self.runtime.db.uow)
+            if (trust.cross_signed, trust.detail) != last:
+                last = (trust.cross_signed, trust.detail)
+                with contextlib.suppress(Exception):  # the next change records it again
+                    await record(self.runtime.db.uow, trust, self.runtime.wall_clock.now())
+                _log_trust(trust)
+            failures = failures + 1 if trust.unknown else 0
+            wait = min(300.0, 5.0 * 2**failures) if trust.unknown else None
+            waiting = [asyncio.ensure_future(e.wait()) for e in (stop, self.recheck_keys)]
+            try:
+                await asyncio.wait(waiting, timeout=wait, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for w in waiting:
+                    w.cancel()
 
     # --- the sync loop -----------------------------------------------------------------
 
@@ -166,6 +170,8 @@ class MatrixAdapter:
             failures = 0
             recovering = False
             health.success(PLATFORM, "syncing")
+            if self.client.user_id in resp.device_list.changed:
+                self.recheck_keys.set()
             log.debug("Matrix: sync batch %s", resp.next_batch)
             await self._keys_housekeeping()
             await self._invites(resp)
@@ -413,6 +419,23 @@ class MatrixAdapter:
 
     async def close(self) -> None:
         await self.client.close()
+
+
+def _log_trust(trust: DeviceTrust) -> None:
+    if trust.signed_now:
+        log.info(
+            "Matrix: signed the new device %s with the account's self-signing key",
+            trust.device_id,
+        )
+    elif trust.cross_signed:
+        log.info("Matrix: device %s is cross-signed", trust.device_id)
+    else:
+        log.warning(
+            "Matrix: device %s is NOT cross-signed (%s): Element users who exclude "
+            "insecure devices neither see its messages nor send it room keys",
+            trust.device_id,
+            trust.detail,
+        )
 
 
 _FALLBACK = re.compile(r"^(?:>.*\n)+\n?", re.MULTILINE)

@@ -21,6 +21,7 @@ because the store is what gets lost; database backups carry them, still sealed.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import logging
@@ -46,6 +47,7 @@ from adapters.matrix.crypto_keys import (
     key_matches,
     new_key_id,
     public_key_of,
+    unb64,
     verify_signature,
 )
 from adapters.matrix.errors import MatrixError
@@ -194,8 +196,45 @@ async def query_account(api: KeysApi, user_id: str) -> AccountKeys:
     return AccountKeys.parse(user_id, await api.query(user_id))
 
 
+@dataclass(frozen=True)
+class Held:
+    """Keys this bot holds, and the secret-storage key made for them while its recovery
+    key has not been shown yet (kept until the command has printed it, so a failure
+    between the steps never loses it)."""
+
+    keys: CrossSigningKeys
+    storage_id: str | None = None
+    storage_key: bytes | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = dict(self.keys.to_json())
+        if self.storage_id and self.storage_key:
+            data["storage"] = {"id": self.storage_id, "key": b64(self.storage_key)}
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Held:
+        storage = data.get("storage") or {}
+        key = storage.get("key")
+        return cls(
+            CrossSigningKeys.from_json(data),
+            storage.get("id"),
+            unb64(key) if isinstance(key, str) else None,
+        )
+
+    def matches(self, account: AccountKeys) -> bool:
+        if self.keys.self_signing.public != account.self_signing_public:
+            return False
+        return self.keys.master is None or self.keys.master.public == account.master_public
+
+
 class KeyVault:
-    """The account's private cross-signing keys, sealed with a passphrase, in the database."""
+    """The account's private cross-signing keys, sealed with a passphrase, in the database
+    (one row per account: a config pointed at another account leaves these alone).
+
+    The sealed JSON holds ``active`` keys and, while an upload is under way, ``pending``
+    ones: they become active once the homeserver took them, so a refused upload (a wrong
+    password) keeps the working keys. Scrypt runs in a worker thread."""
 
     def __init__(
         self, uow: UnitOfWorkFactory, user_id: str, passphrase: str | None, env: str
@@ -204,30 +243,29 @@ class KeyVault:
         self.user_id = user_id
         self.passphrase = passphrase
         self.env = env
+        self.state_key = f"{KEYS_STATE}:{user_id}"
 
     async def stored(self) -> bool:
         async with self.uow() as uow:
-            return await uow.state.get(KEYS_STATE) is not None
+            return await uow.state.get(self.state_key) is not None
 
     async def _read(self) -> dict[str, Any]:
-        """``{"active": keys | None, "pending": keys | None}`` as JSON (empty: none held).
-        Pending keys are being uploaded: they replace the active ones once the homeserver
-        took them, so a refused upload (a wrong password) keeps the working keys."""
         async with self.uow() as uow:
-            raw = await uow.state.get(KEYS_STATE)
+            raw = await uow.state.get(self.state_key)
         if raw is None:
             return {}
         if not self.passphrase:
             raise MatrixError(f"the cross-signing keys are stored sealed: set {self.env}")
         try:
             blob = base64.b64decode(raw)
-            data = json.loads(unseal(blob, self.passphrase, SEAL_MAGIC, "key store"))
+            plain = await asyncio.to_thread(unseal, blob, self.passphrase, SEAL_MAGIC, "key store")
+            data = json.loads(plain)
         except SealError as e:
             raise MatrixError(f"cross-signing keys: {e} ({self.env})") from None
         except ValueError as e:
             raise MatrixError(f"the stored cross-signing keys are damaged: {e}") from None
         if not isinstance(data, dict) or data.get("user_id") != self.user_id:
-            return {}  # another account's keys (the config changed): not ours to use
+            raise MatrixError("the stored cross-signing keys are damaged (another account's)")
         return data
 
     async def _write(self, data: dict[str, Any]) -> None:
@@ -235,41 +273,37 @@ class KeyVault:
             raise MatrixError(
                 f"set {self.env}: the private cross-signing keys are stored sealed with it"
             )
-        blob = seal(
-            json.dumps({**data, "user_id": self.user_id}).encode(), self.passphrase, SEAL_MAGIC
-        )
+        plain = json.dumps({**data, "user_id": self.user_id}).encode()
+        blob = await asyncio.to_thread(seal, plain, self.passphrase, SEAL_MAGIC)
         async with self.uow() as uow:
-            await uow.state.put(KEYS_STATE, base64.b64encode(blob).decode("ascii"))
+            await uow.state.put(self.state_key, base64.b64encode(blob).decode("ascii"))
             await uow.commit()
 
-    async def matching(self, account: AccountKeys) -> CrossSigningKeys | None:
-        """The keys this bot holds that the account publishes (pending ones promoted)."""
+    async def matching(self, account: AccountKeys) -> Held | None:
+        """What this bot holds of the keys the account publishes (pending ones promoted)."""
         data = await self._read()
         for slot in ("active", "pending"):
             if not data.get(slot):
                 continue
             try:
-                keys = CrossSigningKeys.from_json(data[slot])
+                held = Held.from_json(data[slot])
             except KeyFormatError as e:
                 raise MatrixError(f"the stored cross-signing keys are damaged: {e}") from None
-            if _same(keys, account):
+            if held.matches(account):
                 if slot == "pending":  # uploaded, then interrupted before being promoted
                     await self._write({"active": data[slot], "pending": None})
-                return keys
+                return held
         return None
 
-    async def save(self, keys: CrossSigningKeys, *, pending: bool = False) -> None:
-        data = await self._read()
+    async def save(self, held: Held, *, pending: bool = False) -> None:
         if pending:
-            await self._write({"active": data.get("active"), "pending": keys.to_json()})
+            data = await self._read()
+            await self._write({"active": data.get("active"), "pending": held.to_json()})
         else:
-            await self._write({"active": keys.to_json(), "pending": None})
+            await self._write({"active": held.to_json(), "pending": None})
 
-
-def _same(keys: CrossSigningKeys, account: AccountKeys) -> bool:
-    if keys.self_signing.public != account.self_signing_public:
-        return False
-    return keys.master is None or keys.master.public == account.master_public
+    async def clear(self) -> None:
+        await self._write({})
 
 
 # --- crypto-setup ---------------------------------------------------------------------------
@@ -278,8 +312,10 @@ def _same(keys: CrossSigningKeys, account: AccountKeys) -> bool:
 @dataclass
 class SetupResult:
     lines: list[str] = field(default_factory=list)
-    recovery_key: str | None = None  # shown once: only when a new secret storage was made
+    # shown once: the caller prints it, then calls `shown()` (until then it is kept)
+    recovery_key: str | None = None
     changed: bool = False
+    held: Held | None = None
 
 
 @dataclass(frozen=True)
@@ -299,10 +335,18 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
     account = await query_account(api, user)
     if req.device_id not in account.devices:
         raise MatrixError(
-            f"device {req.device_id} has published no keys yet: start the bot once "
-            "(`crisiscell run`), then run crypto-setup again"
+            f"device {req.device_id} has no keys on the homeserver (signed out from another "
+            "session?): stop the bot, delete credentials.json in the Matrix store directory "
+            "so it logs in as a new device, and run crypto-setup again"
         )
-    local = await vault.matching(account)  # the account's keys, if this bot holds them
+    try:
+        held = await vault.matching(account)  # the account's keys, if this bot holds them
+    except MatrixError as e:
+        if not req.reset:
+            raise
+        out.lines.append(f"the stored keys cannot be opened ({e}): --reset replaces them")
+        await vault.clear()
+        held = None
     if req.reset or account.master_public is None:
         if req.recovery_key and not req.reset:
             raise MatrixError(
@@ -310,41 +354,42 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
                 "run crypto-setup without --recovery-key to create them"
             )
         keys = CrossSigningKeys.generate()
+        held = Held(keys, new_key_id(), secrets.token_bytes(32))
         # kept before the upload (the homeserver never has keys this bot lost), as pending
         # until it took them (a refused upload leaves the working keys in place)
-        await vault.save(keys, pending=True)
+        await vault.save(held, pending=True)
         await api.upload_cross_signing(keys.upload_body(user), user, req.password, req.password_env)
-        await vault.save(keys)
-        out.lines.append(
-            ("replaced" if account.master_public else "created")
-            + f" the cross-signing keys of {user} (master key {keys.master and keys.master.public})"
-        )
-        out.recovery_key = await _new_secret_storage(api, user, keys)
+        await vault.save(held)
+        verb = "replaced" if account.master_public else "created"
+        assert keys.master is not None
+        out.lines.append(f"{verb} the cross-signing keys of {user} (master {keys.master.public})")
         out.changed = True
-    elif local is not None:
-        keys = local
+    elif held is not None:
         out.lines.append(f"{user}: cross-signing keys already set up (held by this bot)")
-        if await api.account_data(user, DEFAULT_KEY) is None:
-            out.recovery_key = await _new_secret_storage(api, user, keys)
-            out.changed = True
+        default = await api.account_data(user, DEFAULT_KEY)
+        if held.storage_key is None and not (default or {}).get("key"):
+            # no secret storage (never made, or disabled from Element): a new one
+            held = Held(held.keys, new_key_id(), secrets.token_bytes(32))
+            await vault.save(held)
     elif req.recovery_key:
-        keys = await import_keys(api, user, req.recovery_key)
-        if keys.self_signing.public != account.self_signing_public:
+        keys, key_id = await import_keys(api, user, req.recovery_key)
+        if keys.master is not None and keys.master.public != account.master_public:
+            keys = CrossSigningKeys(keys.self_signing, None, keys.user_signing)
+        held = Held(keys)
+        if not held.matches(account):
             raise MatrixError(
                 "the secret storage holds a self-signing key the account does not publish "
                 "(the keys were reset after it was saved): reset from Element, or run "
                 "crypto-setup --reset"
             )
-        if keys.master is not None and keys.master.public != account.master_public:
-            keys = CrossSigningKeys(keys.self_signing, None, keys.user_signing)
-        await vault.save(keys)
-        out.lines.append(f"{user}: imported the self-signing key from secret storage")
+        await vault.save(held)
+        out.lines.append(f"{user}: imported the self-signing key from secret storage {key_id}")
         out.changed = True
     else:
-        held = "holds other keys" if await vault.stored() else "holds none of them"
+        have = "holds other keys" if await vault.stored() else "holds none of them"
         raise MatrixError(
             f"{user} already has cross-signing keys (set up from Element, or by a bot whose "
-            f"database is gone) and this bot {held}. Import them with --recovery-key (the "
+            f"database is gone) and this bot {have}. Import them with --recovery-key (the "
             "account's recovery key, asked for when given no value), or replace them with "
             "--reset (everyone then sees that the bot's identity changed)"
         )
@@ -352,15 +397,29 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
     if account.cross_signed(req.device_id):
         out.lines.append(f"device {req.device_id}: already cross-signed")
     else:
-        await sign_device(api, account, keys, req.device_id)
+        await sign_device(api, account, held.keys, req.device_id)
         out.lines.append(f"device {req.device_id}: signed with the self-signing key")
+        out.changed = True
+    if held.storage_id and held.storage_key:
+        # written last and again after an interruption, with the same key: what the
+        # recovery key opens is whole before it is shown
+        out.recovery_key = await _write_secret_storage(
+            api, user, held.keys, held.storage_id, held.storage_key
+        )
+        out.held = held
         out.changed = True
     return out
 
 
-async def _new_secret_storage(api: KeysApi, user: str, keys: CrossSigningKeys) -> str:
-    """A new secret-storage key holding the private keys; the recovery key that opens it."""
-    key, key_id = secrets.token_bytes(32), new_key_id()
+async def shown(vault: KeyVault, held: Held) -> None:
+    """The recovery key was printed: forget the secret-storage key it encodes."""
+    await vault.save(Held(held.keys))
+
+
+async def _write_secret_storage(
+    api: KeysApi, user: str, keys: CrossSigningKeys, key_id: str, key: bytes
+) -> str:
+    """Secret storage under ``key`` holding the private keys; the recovery key opening it."""
     await api.set_account_data(user, f"m.secret_storage.key.{key_id}", key_description(key))
     for name, signing_key in keys.present().items():
         secret = SECRET_NAMES[name]
@@ -370,17 +429,23 @@ async def _new_secret_storage(api: KeysApi, user: str, keys: CrossSigningKeys) -
     return encode_recovery_key(key)
 
 
-async def import_keys(api: KeysApi, user: str, recovery_key: str) -> CrossSigningKeys:
-    """The private keys from the account's secret storage, opened with the recovery key."""
+async def import_keys(api: KeysApi, user: str, recovery_key: str) -> tuple[CrossSigningKeys, str]:
+    """The private keys from the account's secret storage, opened with the recovery key;
+    and the secret-storage key's id."""
+    default = await api.account_data(user, DEFAULT_KEY)
+    key_id = (default or {}).get("key")
+    if not isinstance(key_id, str) or not key_id:
+        raise MatrixError(f"{user} has no secret storage: a recovery key cannot open anything")
+    description = await api.account_data(user, f"m.secret_storage.key.{key_id}") or {}
     try:
         key = decode_recovery_key(recovery_key)
     except KeyFormatError as e:
+        if (description.get("passphrase") or {}).get("algorithm") == "m.pbkdf2":
+            raise MatrixError(
+                f"recovery key: {e}. This account's secret storage also opens with a "
+                "security phrase, which this command does not take: give the recovery key"
+            ) from None
         raise MatrixError(f"recovery key: {e}") from None
-    default = await api.account_data(user, DEFAULT_KEY)
-    key_id = (default or {}).get("key")
-    if not isinstance(key_id, str):
-        raise MatrixError(f"{user} has no secret storage: a recovery key cannot open anything")
-    description = await api.account_data(user, f"m.secret_storage.key.{key_id}") or {}
     if not key_matches(key, description):
         raise MatrixError("this recovery key does not open the account's secret storage")
     found: dict[str, SigningKey] = {}
@@ -395,7 +460,8 @@ async def import_keys(api: KeysApi, user: str, recovery_key: str) -> CrossSignin
             raise MatrixError(f"secret storage: {e}") from None
     if "self_signing" not in found:
         raise MatrixError("the account's secret storage holds no self-signing key")
-    return CrossSigningKeys(found["self_signing"], found.get("master"), found.get("user_signing"))
+    keys = CrossSigningKeys(found["self_signing"], found.get("master"), found.get("user_signing"))
+    return keys, key_id
 
 
 async def sign_device(
@@ -415,6 +481,7 @@ class DeviceTrust:
     cross_signed: bool
     detail: str  # for the log and `crisiscell status`
     signed_now: bool = False
+    unknown: bool = False  # the homeserver could not be asked: try again later
 
     def to_json(self, at: datetime) -> str:
         return json.dumps(
@@ -438,10 +505,10 @@ async def ensure_signed(api: KeysApi, vault: KeyVault, device_id: str) -> Device
     if device_id not in account.devices:
         return DeviceTrust(device_id, False, "the device has published no keys yet")
     try:
-        keys = await vault.matching(account)
+        held = await vault.matching(account)
     except MatrixError as e:
         return DeviceTrust(device_id, False, f"{e}")
-    if keys is None:
+    if held is None:
         if await vault.stored():
             return DeviceTrust(
                 device_id,
@@ -450,5 +517,12 @@ async def ensure_signed(api: KeysApi, vault: KeyVault, device_id: str) -> Device
                 "`crisiscell matrix crypto-setup --recovery-key`",
             )
         return DeviceTrust(device_id, False, f"this bot holds no cross-signing keys: {hint}")
-    await sign_device(api, account, keys, device_id)
-    return DeviceTrust(device_id, True, "cross-signed (signed at start)", signed_now=True)
+    await sign_device(api, account, held.keys, device_id)
+    return DeviceTrust(device_id, True, "cross-signed (signed by the bot)", signed_now=True)
+
+
+async def record(uow_factory: UnitOfWorkFactory, trust: DeviceTrust, at: datetime) -> None:
+    """Where `crisiscell status` reads whether the bot's device is cross-signed."""
+    async with uow_factory() as uow:
+        await uow.state.put(DEVICE_STATE, trust.to_json(at))
+        await uow.commit()

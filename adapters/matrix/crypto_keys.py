@@ -69,13 +69,13 @@ def canonical(obj: dict[str, Any]) -> bytes:
 
 def verify_signature(obj: dict[str, Any], user_id: str, public_key: str) -> bool:
     """Whether ``obj`` carries a valid signature by ``public_key`` (ed25519) from ``user_id``."""
-    sig = (obj.get("signatures") or {}).get(user_id, {}).get(f"ed25519:{public_key}")
-    if not isinstance(sig, str):
-        return False
     try:
+        sig = obj["signatures"][user_id][f"ed25519:{public_key}"]
+        if not isinstance(sig, str):
+            return False
         Ed25519PublicKey.from_public_bytes(unb64(public_key)).verify(unb64(sig), canonical(obj))
-    except (InvalidSignature, KeyFormatError, ValueError):
-        return False
+    except (InvalidSignature, KeyFormatError, ValueError, KeyError, TypeError, AttributeError):
+        return False  # unsigned, or a malformed object from the homeserver
     return True
 
 
@@ -124,9 +124,9 @@ def key_object(user_id: str, usage: str, key: SigningKey) -> dict[str, Any]:
 
 def public_key_of(obj: dict[str, Any] | None) -> str | None:
     """The ed25519 public key of a cross-signing key object from ``/keys/query``."""
-    if not obj:
+    if not isinstance(obj, dict) or not isinstance(obj.get("keys"), dict):
         return None
-    for key_id, value in (obj.get("keys") or {}).items():
+    for key_id, value in obj["keys"].items():
         if str(key_id).startswith("ed25519:") and isinstance(value, str):
             return value
     return None

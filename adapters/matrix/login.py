@@ -79,12 +79,36 @@ async def _login(client: Client, cfg: MatrixSection, store_dir: Path) -> None:
                 "the device id that goes with the token"
             )
         client.restore_login(cfg.user_id, device, token)
-    elif creds:
-        client.restore_login(creds["user_id"], creds["device_id"], creds["access_token"])
         who = await client.whoami()
         if not isinstance(who, WhoamiResponse):
-            log.warning("stored Matrix token refused (%s): logging in again", who)
-            client.device_id = creds["device_id"]  # keep the same device
+            raise MatrixError(f"the access token in {cfg.access_token_env} is refused: {who}")
+        if who.user_id != cfg.user_id or (who.device_id and who.device_id != device):
+            raise MatrixError(
+                f"the access token in {cfg.access_token_env} is {who.user_id}'s on device "
+                f"{who.device_id}, not {cfg.user_id}'s on {device}"
+            )
+    elif creds:
+        # the token is checked before nio loads the device's crypto store: a signed-out
+        # device is replaced by a new one, whose store nio then loads instead
+        client.user_id, client.access_token = creds["user_id"], creds["access_token"]
+        who = await client.whoami()
+        if isinstance(who, WhoamiResponse):
+            client.restore_login(creds["user_id"], creds["device_id"], creds["access_token"])
+        else:
+            if getattr(who, "status_code", None) != "M_UNKNOWN_TOKEN":
+                raise MatrixError(f"the homeserver could not check the stored token: {who}")
+            if getattr(who, "soft_logout", False):  # expired: the device is still there
+                log.warning("Matrix: the stored token expired: logging in again, same device")
+                client.device_id = creds["device_id"]
+            else:
+                # signed out (from another session, or a password change): the device and
+                # its keys are gone; reusing its id would leave it without keys for good
+                log.warning(
+                    "Matrix: device %s was signed out: logging in as a new device (remove "
+                    "the old one from the account if it is still listed)",
+                    creds["device_id"],
+                )
+                client.device_id = ""
             await _password_login(client, cfg, creds_file)
     else:
         await _password_login(client, cfg, creds_file)
@@ -138,4 +162,7 @@ async def device_trust(client: Client, cfg: MatrixSection, uow: UnitOfWorkFactor
             api = KeysApi(session, cfg.homeserver, str(client.access_token))
             return await ensure_signed(api, key_vault(cfg, uow), device)
     except MatrixError as e:
-        return DeviceTrust(device, False, f"could not check: {e}")
+        return DeviceTrust(device, False, f"could not check: {e}", unknown=True)
+    except Exception as e:  # never stop the bot over this check: say it, and retry
+        log.exception("Matrix: checking the device's cross-signing failed")
+        return DeviceTrust(device, False, f"could not check: {type(e).__name__}", unknown=True)

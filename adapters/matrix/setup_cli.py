@@ -9,11 +9,12 @@ import sys
 import aiohttp
 
 from adapters.matrix.cross_signing import (
-    DEVICE_STATE,
     DeviceTrust,
     KeysApi,
     SetupRequest,
     crypto_setup,
+    record,
+    shown,
 )
 from adapters.matrix.errors import MatrixError
 from adapters.matrix.login import key_vault, login, make_client
@@ -81,17 +82,15 @@ async def crypto_setup_command(
                     reset=reset,
                 ),
             )
-        async with db.uow() as uow:
-            trust = DeviceTrust(device, True, "cross-signed (crypto-setup)")
-            now = SystemClock(settings.bot.timezone).now()
-            await uow.state.put(DEVICE_STATE, trust.to_json(now))
-            await uow.commit()
+        trust = DeviceTrust(device, True, "cross-signed (crypto-setup)")
+        await record(db.uow, trust, SystemClock(settings.bot.timezone).now())
+        for line in result.lines:
+            print(line)
+        if result.recovery_key and result.held:
+            print(BANNER.format(user=cfg.user_id, key=result.recovery_key), flush=True)
+            await shown(vault, result.held)  # not kept, not shown again
+        print("done" if result.changed else "nothing changed")
     finally:
         await client.close()
         await db.dispose()
-    for line in result.lines:
-        print(line)
-    if result.recovery_key:
-        print(BANNER.format(user=cfg.user_id, key=result.recovery_key))
-    print("nothing changed" if not result.changed else "done")
     return 0

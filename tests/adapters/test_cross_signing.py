@@ -22,11 +22,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 from signedjson.key import decode_verify_key_bytes
 from signedjson.sign import SignatureVerifyException, verify_signed_json
 from unpaddedbase64 import decode_base64
 
+from adapters.matrix.cross_signing import (
+    Held,
+    KeysApi,
+    KeyVault,
+    SetupRequest,
+    crypto_setup,
+    import_keys,
+    query_account,
+    shown,
+)
+from adapters.matrix.crypto_keys import CrossSigningKeys
+from adapters.matrix.errors import MatrixError
+from storage.db import Database
 from tests.matrix_helpers import BotProcess, Human
 from tests.synapse import Synapse, free_port
 
@@ -98,6 +112,32 @@ def assert_cross_signed(pub: Published, device_id: str) -> tuple[str, str]:
     return master, ssk
 
 
+def sign_out(synapse: Synapse, user_id: str, device_id: str) -> None:
+    """A server admin deletes one of the user's devices (Synapse admin API)."""
+    admin_id, password = synapse.register("admin", admin=True)
+    login = urllib.request.Request(
+        f"{synapse.url}/_matrix/client/v3/login",
+        data=json.dumps(
+            {
+                "type": "m.login.password",
+                "identifier": {"type": "m.id.user", "user": admin_id},
+                "password": password,
+            }
+        ).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(login, timeout=10) as resp:
+        token = json.loads(resp.read())["access_token"]
+    delete = urllib.request.Request(
+        f"{synapse.url}/_synapse/admin/v2/users/{user_id}/devices/{device_id}",
+        headers={"Authorization": f"Bearer {token}"},
+        method="DELETE",
+    )
+    with urllib.request.urlopen(delete, timeout=10) as resp:
+        assert resp.status == 200
+
+
 def device_of(bot: BotProcess) -> str:
     creds = json.loads((bot.root / "matrix" / "credentials.json").read_text())
     return str(creds["device_id"])
@@ -139,7 +179,8 @@ async def test_crypto_setup_cross_signs_and_is_idempotent(
     # the private keys are sealed in the database, not in clear
     with sqlite3.connect(bot.db) as conn:
         (stored,) = conn.execute(
-            "SELECT value FROM adapter_state WHERE key = 'matrix:cross_signing_keys'"
+            "SELECT value FROM adapter_state WHERE key = ?",
+            (f"matrix:cross_signing_keys:{bot_id}",),
         ).fetchone()
     sealed = base64.b64decode(stored)
     assert sealed.startswith(b"CRISISCELL-MATRIX-KEYS 1\n") and b"self_signing" not in sealed
@@ -218,7 +259,7 @@ async def test_a_new_device_is_signed_at_start(
         await alice.wait_for(lambda: alice.member(room, bot_id))
         device = device_of(bot)
         assert device != first_device
-        assert f"signed the new device {device}" in bot.log()
+        await wait_for_log(bot, f"signed the new device {device}")
         assert_cross_signed(query_keys(synapse, token_of(watcher), bot_id), device)
         # the encrypted round trip still works
         evt = await alice.send(room, "!whoami")
@@ -230,6 +271,19 @@ async def test_a_new_device_is_signed_at_start(
         bot.stop()
         await alice.close()
 
+    # an admin signs the bot's device out (deletes it): the bot logs in as a new device
+    # (reusing the deleted one's id would leave it without keys for good) and signs it
+    sign_out(synapse, bot_id, device)
+    bot.start(**KEY_ENV)
+    try:
+        await wait_for_log(bot, f"device {device} was signed out")
+        newest = device_of(bot)
+        assert newest != device
+        await wait_for_log(bot, f"signed the new device {newest}")
+        assert_cross_signed(query_keys(synapse, token_of(watcher), bot_id), newest)
+    finally:
+        bot.stop()
+
     # without the passphrase, a further new device cannot be signed: the log and
     # `crisiscell status` say so (and status asks for attention)
     shutil.rmtree(bot.root / "matrix")
@@ -239,6 +293,20 @@ async def test_a_new_device_is_signed_at_start(
         status = await bot.cli("status")
         assert "NOT cross-signed" in status.stdout and status.returncode == 1
         assert "CRISISCELL_MATRIX_KEY_PASSPHRASE" in status.stdout
+    finally:
+        bot.stop()
+
+    # with it again, that device is signed; then the account's keys are replaced from
+    # elsewhere while the bot runs: it notices (its own keys changed) and says so
+    bot.start(**KEY_ENV)
+    try:
+        await wait_for_log(bot, f"signed the new device {device_of(bot)}")
+        elsewhere = BotProcess(tmp_path / "elsewhere", synapse, bot_id, cell=[alice_id])
+        reset = await elsewhere.cli("matrix", "crypto-setup", "--reset", **KEY_ENV)
+        assert reset.returncode == 0, reset.stderr
+        await wait_for_log(bot, "the account's keys were replaced")
+        status = await bot.cli("status")
+        assert "NOT cross-signed" in status.stdout and status.returncode == 1
     finally:
         bot.stop()
 
@@ -270,3 +338,118 @@ def test_crypto_setup_without_a_homeserver_says_so(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert f"cannot reach the homeserver http://127.0.0.1:{port}" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- interruptions, in process: the flow against Synapse, with one call made to fail ------
+
+
+class FailOnce(KeysApi):
+    """The homeserver API, failing the n-th call of one kind once (a 502, a timeout)."""
+
+    def __init__(self, api: KeysApi, method: str, nth: int = 1) -> None:
+        super().__init__(api.session, "http://unused", "unused")
+        self.base, self.headers = api.base, api.headers
+        self.method, self.nth = method, nth
+
+    async def _fail(self, method: str) -> None:
+        if method == self.method:
+            self.nth -= 1
+            if self.nth == 0:
+                raise MatrixError(f"{method}: HTTP 502 (injected)")
+
+    async def upload_signatures(self, body: dict[str, Any]) -> None:
+        await self._fail("upload_signatures")
+        await super().upload_signatures(body)
+
+    async def set_account_data(self, user_id: str, kind: str, content: dict[str, Any]) -> None:
+        await self._fail("set_account_data")
+        await super().set_account_data(user_id, kind, content)
+
+
+@dataclass
+class Flow:
+    user: str
+    device: str
+    api: KeysApi
+    db: Database
+    password: str  # the account's (user-interactive auth)
+
+    def vault(self, passphrase: str = PASSPHRASE, user: str | None = None) -> KeyVault:
+        return KeyVault(self.db.uow, user or self.user, passphrase, "KEY_ENV")
+
+    def request(self, **kw: Any) -> SetupRequest:
+        return SetupRequest(self.user, self.device, self.password, "PW_ENV", **kw)
+
+
+@pytest.fixture
+async def flow(synapse: Synapse, tmp_path: Path) -> Any:
+    bot_id, password = synapse.register("crisiscell")
+    device = await Human(synapse, bot_id, tmp_path / "device").login()  # keys published
+    db = Database(f"sqlite+aiosqlite:///{tmp_path}/db.sqlite3")
+    await db.migrate()
+    async with aiohttp.ClientSession() as session:
+        api = KeysApi(session, synapse.url, str(device.client.access_token))
+        try:
+            yield Flow(bot_id, str(device.client.device_id), api, db, password)
+        finally:
+            await device.close()
+            await db.dispose()
+
+
+async def test_the_recovery_key_survives_an_interruption(flow: Flow) -> None:
+    vault = flow.vault()
+    # signing the device fails after the keys went up: the recovery key was not shown
+    with pytest.raises(MatrixError, match="injected"):
+        await crypto_setup(FailOnce(flow.api, "upload_signatures"), vault, flow.request())
+    again = await crypto_setup(flow.api, vault, flow.request())
+    assert again.recovery_key is not None and again.held is not None  # shown now
+    account = await query_account(flow.api, flow.user)
+    assert account.cross_signed(flow.device)
+    keys, _ = await import_keys(flow.api, flow.user, again.recovery_key)
+    assert keys == again.held.keys  # it opens what the account publishes
+    await shown(vault, again.held)
+    third = await crypto_setup(flow.api, vault, flow.request())
+    assert third.recovery_key is None and not third.changed
+
+    # a reset interrupted while writing secret storage: the rerun completes it with the
+    # same new key, and only then shows it
+    with pytest.raises(MatrixError, match="injected"):
+        await crypto_setup(
+            FailOnce(flow.api, "set_account_data", nth=3), vault, flow.request(reset=True)
+        )
+    done = await crypto_setup(flow.api, vault, flow.request())
+    assert done.recovery_key is not None and done.held is not None
+    new = await query_account(flow.api, flow.user)
+    assert new.master_public != account.master_public and new.cross_signed(flow.device)
+    keys, _ = await import_keys(flow.api, flow.user, done.recovery_key)
+    assert keys.self_signing.public == new.self_signing_public
+    await shown(vault, done.held)
+
+    # secret storage switched off from Element (the default key emptied): a new one
+    await flow.api.set_account_data(flow.user, "m.secret_storage.default_key", {})
+    remade = await crypto_setup(flow.api, vault, flow.request())
+    assert remade.recovery_key is not None
+    keys, _ = await import_keys(flow.api, flow.user, remade.recovery_key)
+    assert keys.self_signing.public == new.self_signing_public
+
+
+async def test_reset_with_a_lost_passphrase_and_accounts_kept_apart(flow: Flow) -> None:
+    first = await crypto_setup(flow.api, flow.vault(), flow.request())
+    assert first.held is not None
+    # another account's keys in the same database stay apart
+    other = flow.vault(user="@other:localhost")
+    assert not await other.stored()
+    await other.save(Held(CrossSigningKeys.generate()))
+    account = await query_account(flow.api, flow.user)
+    assert await flow.vault().matching(account) is not None
+
+    # the passphrase is lost: only --reset goes on, and says what it replaced
+    lost = flow.vault(passphrase="forgotten")
+    with pytest.raises(MatrixError, match="wrong passphrase"):
+        await crypto_setup(flow.api, lost, flow.request())
+    reset = await crypto_setup(flow.api, lost, flow.request(reset=True))
+    assert any("cannot be opened" in line for line in reset.lines)
+    new = await query_account(flow.api, flow.user)
+    assert new.master_public != account.master_public and new.cross_signed(flow.device)
+    assert await lost.matching(new) is not None
+    assert await other.stored()  # untouched
