@@ -56,7 +56,7 @@ from storage.sealing import SealError, seal, unseal
 
 log = logging.getLogger(__name__)
 
-KEYS_STATE = "matrix:cross_signing_keys"  # the sealed private keys
+KEYS_STATE = "matrix:cross_signing_keys"  # + ":<user id>": the sealed private keys
 DEVICE_STATE = "matrix:device"  # this device and whether it is cross-signed (for status)
 SEAL_MAGIC = b"CRISISCELL-MATRIX-KEYS 1\n"
 DEFAULT_KEY = "m.secret_storage.default_key"
