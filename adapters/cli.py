@@ -12,8 +12,6 @@ from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
-from platformdirs import user_data_dir
-
 from adapters.files import write_private
 from adapters.matrix.errors import MatrixError
 from bot.appointments import redact_phones
@@ -293,12 +291,12 @@ def _clock(settings: Settings, now: str | None) -> Clock | None:
 
 
 async def _shell(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.runtime import build_runtime
+    from adapters.runtime import build_runtime, data_dir
     from adapters.terminal.shell import run_shell
 
     runtime = await build_runtime(settings, db_url=args.db, clock=_clock(settings, args.now))
     try:
-        history = Path(user_data_dir("crisiscell", appauthor=False)) / "shell_history"
+        history = data_dir() / "shell_history"
         return await run_shell(
             runtime,
             user=args.user or settings.shell.user,
@@ -454,10 +452,10 @@ async def _notify(args: argparse.Namespace, settings: Settings) -> int:
     import io
     from collections import Counter
 
-    from adapters.runtime import database_url
+    from adapters.runtime import data_dir, database_url
     from adapters.sms.service import run_worker, write_report
 
-    data = Path(user_data_dir("crisiscell", appauthor=False))
+    data = data_dir()
     if args.notify_cmd == "worker":
         return await run_worker(settings, db_url=args.db, data_dir=data)
     db = Database(database_url(settings, args.db))
@@ -516,7 +514,10 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 
     db = Database(database_url(settings, args.db))
     try:
-        await db.migrate()
+        # read only: status never creates or migrates a database (a running bot's own)
+        current, _ = await db.revision()
+        if current is None:
+            raise DatabaseError(f"{db.description} is not a crisiscell database (no schema)")
         code, lines = await status_lines(
             db,
             now=SystemClock(settings.bot.timezone).now(),

@@ -10,7 +10,7 @@ import signal
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,16 +31,6 @@ if TYPE_CHECKING:
     from adapters.teams.adapter import TeamsAdapter
 
 log = logging.getLogger(__name__)
-
-
-async def record_backup(runtime: Runtime, path: Path, at: datetime) -> None:
-    """Where `crisiscell status` finds the last backup."""
-    from adapters.status_cli import LAST_BACKUP_KEY
-
-    with contextlib.suppress(Exception):
-        async with runtime.db.uow() as uow:
-            await uow.state.put(LAST_BACKUP_KEY, f"{at:%Y-%m-%d %H:%M:%S %Z} {path}")
-            await uow.commit()
 
 
 def matrix_store(settings: Settings) -> Path:
@@ -192,9 +182,6 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
                         runtime.db,
                         backup_settings(settings),
                         runtime.wall_clock,
-                        on_backup=lambda info: asyncio.ensure_future(
-                            record_backup(runtime, info.path, info.created_at)
-                        ),
                     ),
                     name="backups",
                 )

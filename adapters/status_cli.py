@@ -12,10 +12,10 @@ from bot.clock import Clock
 from bot.health import Health
 from bot.lease import LEASE_KEY, Lease
 from bot.ports import UnitOfWorkFactory
+from storage.backup import LAST_BACKUP_KEY
 from storage.db import Database
 
 HEALTH_KEY = "health"
-LAST_BACKUP_KEY = "last-backup"
 
 
 async def publish_health(
@@ -54,7 +54,7 @@ async def status_lines(
     if lease is None:
         problems.append("no active bot process")
         lines.append("active process: none")
-    elif lease.expires < now:
+    elif not lease.live(now):
         problems.append("the active process stopped renewing its lease")
         lines.append(
             f"active process: none (last: {lease.describe()}, expired {lease.expires:%H:%M:%S})"
@@ -71,7 +71,7 @@ async def status_lines(
             lines.append(
                 f"  {c['name']}: {mark} — {c['state']} {c['detail']} (last success {last})"
             )
-            if not c["healthy"] and lease is not None and lease.expires >= now:
+            if not c["healthy"] and lease is not None and lease.live(now):
                 problems.append(f"{c['name']} is not healthy")
     if raw_device:
         device = json.loads(raw_device)

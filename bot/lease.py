@@ -10,10 +10,8 @@ by the next holder from the database.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -56,6 +54,10 @@ class Lease:
             datetime.fromisoformat(d["expires"]),
         )
 
+    def live(self, now: datetime) -> bool:
+        """Held at ``now``: not expired (and not released, which leaves no lease)."""
+        return self.expires > now
+
     def describe(self) -> str:
         return f"{self.host}, pid {self.pid}, since {self.since:%Y-%m-%d %H:%M:%S %Z}"
 
@@ -85,7 +87,7 @@ class LeaseKeeper:
         async with self.uow_factory() as uow:
             raw = await uow.state.get_locked(self.key)
             other = Lease.from_json(raw) if raw else None
-            if other is not None and other.holder != self.holder and other.expires > now:
+            if other is not None and other.holder != self.holder and other.live(now):
                 return False, other
             self.since = self.since or now
             mine = Lease(self.holder, self.host, self.pid, self.since, now + self.ttl)
@@ -93,12 +95,7 @@ class LeaseKeeper:
             await uow.commit()
         return True, mine
 
-    async def acquire(
-        self,
-        *,
-        on_standby: Callable[[Lease], None] | None = None,
-        what: str = "another process is active",
-    ) -> Lease:
+    async def acquire(self, *, what: str = "another process is active") -> Lease:
         """Wait (as a standby) until we hold the lease."""
         announced = False
         while True:
@@ -111,19 +108,18 @@ class LeaseKeeper:
             assert lease is not None
             if not announced:
                 log.warning("standby: %s (%s)", what, lease.describe())
-                if on_standby is not None:
-                    on_standby(lease)
                 announced = True
-            await asyncio.sleep(self._step())
+            await self._pause()
 
-    def _step(self) -> float:
-        return max(0.2, self.ttl.total_seconds() / 3)
+    async def _pause(self) -> None:
+        step = max(0.2, self.ttl.total_seconds() / 3)
+        await self.clock.sleep_until(self.clock.now() + timedelta(seconds=step))
 
     async def keep(self) -> None:
         """Renew until cancelled; returns if the lease was lost (another process took it:
         this one must stop at once)."""
         while True:
-            await asyncio.sleep(self._step())
+            await self._pause()
             try:
                 ok, other = await self.try_acquire()
             except Exception:

@@ -83,8 +83,6 @@ from pathlib import Path
 from typing import IO, Any, ParamSpec, TypeVar, cast
 
 from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import (
     Boolean,
@@ -115,7 +113,7 @@ from bot.clock import Clock
 from bot.lease import LEASE_KEY, SMS_LEASE_KEY, Lease
 from bot.ledger import GENESIS, verify
 from bot.ports import UnitOfWork
-from storage.db import MIGRATIONS, Database
+from storage.db import Database, _alembic_config, _current, _upgrade
 from storage.marks import SqlMarks
 from storage.repos import SqlDecisions, SqlLedger, SqlPlan
 from storage.sealing import SealError, seal, unseal
@@ -128,6 +126,7 @@ VERSION = 1
 ENCRYPTED_MAGIC = b"CRISISCELL-BACKUP-ENCRYPTED 1\n"
 GZIP_MAGIC = b"\x1f\x8b"
 BATCH = 2000
+LAST_BACKUP_KEY = "last-backup"  # adapter_state: the newest scheduled backup, for status
 RUNTIME_KEYS = (LEASE_KEY, SMS_LEASE_KEY)  # not carried over: a copy is held by no bot
 KINDS = ("int", "float", "str", "bool", "date", "datetime")
 
@@ -202,14 +201,6 @@ class BackupSettings:
 # --- schema revisions ---------------------------------------------------------------
 
 
-def _alembic_config(connection: Connection | None = None) -> Config:
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    if connection is not None:
-        cfg.attributes["connection"] = connection
-    return cfg
-
-
 def revisions() -> list[str]:
     """The code's schema revisions, oldest first (a linear history)."""
     script = ScriptDirectory.from_config(_alembic_config())
@@ -220,8 +211,8 @@ def head_revision() -> str:
     return revisions()[-1]
 
 
-def _current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+def _revision_of(conn: Connection) -> str | None:
+    return _current(conn)[0]
 
 
 def _check_known(revision: str, what: str) -> None:
@@ -390,11 +381,6 @@ def _decrypt(blob: bytes, passphrase: str) -> bytes:
         return unseal(blob, passphrase, ENCRYPTED_MAGIC, "encrypted backup")
     except SealError as e:
         raise BackupError(str(e)) from None
-
-
-def is_encrypted(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(len(ENCRYPTED_MAGIC)) == ENCRYPTED_MAGIC
 
 
 # --- the file: writer and reader (synchronous, run in worker threads) --------------------
@@ -695,7 +681,7 @@ def _rows_of(t: Table) -> Any:
 @asynccontextmanager
 async def _snapshot(db: Database) -> AsyncIterator[_Snapshot]:
     async with _snapshot_connection(db) as conn:
-        revision = await conn.run_sync(_current_revision)
+        revision = await conn.run_sync(_revision_of)
         if revision is None:
             raise BackupError("the source database has no schema (it was never migrated)")
         _check_known(revision, "the source database")
@@ -733,7 +719,7 @@ class _ConnRepos:
 def _prepare_target(conn: Connection, revision: str) -> dict[str, Table]:
     """Refuse a non-empty target or one newer than the code; set its schema to ``revision``."""
     known = revisions()
-    current = _current_revision(conn)
+    current = _revision_of(conn)
     if current is not None and current not in known:
         raise BackupError(
             f"the target database is at schema revision {current!r}, which this version of "
@@ -765,10 +751,6 @@ def _prepare_target(conn: Connection, revision: str) -> dict[str, Table]:
 
 def _lightweight(spec: TableSpec) -> TableClause:
     return table(spec.name, *(column(c, _BIND_TYPE[k]) for c, k in spec.columns))
-
-
-def _upgrade_head(conn: Connection) -> None:
-    command.upgrade(_alembic_config(conn), "head")
 
 
 async def _fix_sequences(conn: AsyncConnection, specs: Sequence[TableSpec]) -> None:
@@ -849,7 +831,7 @@ async def _load(
             await _fix_sequences(conn, specs)
         head = head_revision()
         if revision != head:
-            await conn.run_sync(_upgrade_head)
+            await conn.run_sync(_upgrade)
         checked = await verify(cast(UnitOfWork, _ConnRepos(conn)))
         if not checked.ok:
             where = f" at entry {checked.bad_seq}" if checked.bad_seq is not None else ""
@@ -994,7 +976,7 @@ def lease_holder(value: str, now: datetime) -> str | None:
         lease = Lease.from_json(value)
     except (ValueError, KeyError, TypeError):
         return "a bot (its lease row cannot be read)"
-    if _utc(lease.expires) <= now:
+    if not lease.live(now):
         return None
     return f"{lease.holder} ({lease.describe()}), until {_utc_text(lease.expires)}"
 
@@ -1107,7 +1089,8 @@ async def backup_loop(
     """Every ``interval_minutes``, write ``crisiscell-backup-<UTC>.jsonl.gz[.enc]`` into the
     directory and keep the newest ``keep``. The first backup is due one interval after the
     newest one already there (at once if there is none), so restarts do not pile them up.
-    A failed backup is logged and retried at the next interval. Runs until cancelled."""
+    A failed backup is logged and retried at the next interval; a written one is recorded
+    for `crisiscell status`. Runs until cancelled."""
     if settings.interval_minutes <= 0:
         return
     passphrase = passphrase_from_env(settings.passphrase_env, environ)
@@ -1134,6 +1117,13 @@ async def backup_loop(
                 info.seconds,
                 len(pruned),
             )
+            try:  # where `crisiscell status` finds it
+                async with db.uow() as uow:
+                    stamp = f"{info.created_at:%Y-%m-%d %H:%M:%S %Z} {info.path}"
+                    await uow.state.put(LAST_BACKUP_KEY, stamp)
+                    await uow.commit()
+            except Exception as e:
+                log.warning("could not record backup %s: %s", name, _safe_reason(e))
             if on_backup is not None:
                 on_backup(info)
         now = clock.now()
@@ -1155,7 +1145,6 @@ __all__ = [
     "copy",
     "existing_backups",
     "head_revision",
-    "is_encrypted",
     "lease_holder",
     "passphrase_from_env",
     "prune",

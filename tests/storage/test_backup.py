@@ -26,15 +26,16 @@ from alembic import command
 from sqlalchemy import Connection, inspect, select, text
 
 from bot.decisions import record_decision
+from bot.lease import LEASE_KEY, Lease
 from bot.ledger import verify
 from bot.model import ALL_SITES, Actor, Status, room_ref
 from storage import tables as T
 from storage.backup import (
+    LAST_BACKUP_KEY,
     RUNTIME_KEYS,
     BackupError,
     BackupInfo,
     BackupSettings,
-    _alembic_config,
     backup,
     backup_loop,
     backup_name,
@@ -43,7 +44,7 @@ from storage.backup import (
     read_header,
     restore,
 )
-from storage.db import Database
+from storage.db import Database, _alembic_config
 from tests.bot.test_notify import appt, seed, sender
 from tests.conftest import skip_or_fail
 from tests.fakes.clock import FakeClock
@@ -141,14 +142,8 @@ async def fill(h: Harness) -> None:
     await h.say("/call S1 maintained : as planned")
     async with h.runtime.db.uow() as uow:
         await uow.state.put("matrix-next-batch", "s72594_4483_1934")
-        lease = {
-            "holder": "run-1",
-            "host": "laptop",
-            "pid": 4242,
-            "since": START.isoformat(),
-            "expires": (START + timedelta(seconds=30)).isoformat(),
-        }
-        await uow.state.put("lease", json.dumps(lease))
+        lease = Lease("run-1", "laptop", 4242, START, START + timedelta(seconds=30))
+        await uow.state.put(LEASE_KEY, lease.to_json())
         await uow.commit()
 
 
@@ -520,15 +515,9 @@ async def test_an_unreachable_database_is_a_backup_error(filled: Harness, tmp_pa
 
 
 async def put_lease(db: Database, expires: datetime) -> None:
-    lease = {
-        "holder": "run-7",
-        "host": "cell-laptop",
-        "pid": 1234,
-        "since": (expires - timedelta(minutes=5)).isoformat(),
-        "expires": expires.isoformat(),
-    }
+    lease = Lease("run-7", "cell-laptop", 1234, expires - timedelta(minutes=5), expires)
     async with db.uow() as uow:
-        await uow.state.put("lease", json.dumps(lease))
+        await uow.state.put(LEASE_KEY, lease.to_json())
         await uow.commit()
 
 
@@ -659,6 +648,9 @@ async def test_scheduled_backups_are_written_and_pruned(
             "notes.txt",
         ]
         assert third.path.name == "crisiscell-backup-20220515T091200Z.jsonl.gz.enc"
+        async with filled.runtime.db.uow() as uow:  # what `crisiscell status` shows
+            recorded = await uow.state.get(LAST_BACKUP_KEY)
+        assert recorded is not None and recorded.endswith(str(third.path))
     finally:
         loop.cancel()
         with contextlib.suppress(asyncio.CancelledError):
