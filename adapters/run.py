@@ -11,10 +11,9 @@ import socket
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from adapters.runtime import Runtime, backup_settings, build_runtime, data_dir
+from adapters.runtime import Runtime, backup_settings, build_runtime, data_dir, matrix_store
 from adapters.sms.service import build_sender, web_listen
 from adapters.status_cli import publish_health
 from adapters.status_web import StatusSite
@@ -31,12 +30,6 @@ if TYPE_CHECKING:
     from adapters.teams.adapter import TeamsAdapter
 
 log = logging.getLogger(__name__)
-
-
-def matrix_store(settings: Settings) -> Path:
-    """Where the Matrix credentials and crypto store live (keep it, back it up)."""
-    m = settings.matrix
-    return Path(m.store_dir).expanduser() if m.store_dir else data_dir() / "matrix"
 
 
 async def retention(settings: Settings, runtime: Runtime) -> None:

@@ -48,6 +48,12 @@ def data_dir() -> Path:
     return Path(user_data_dir("crisiscell", appauthor=False))
 
 
+def matrix_store(settings: Settings) -> Path:
+    """Where the Matrix credentials and crypto store live (keep it, back it up)."""
+    m = settings.matrix
+    return Path(m.store_dir).expanduser() if m.store_dir else data_dir() / "matrix"
+
+
 def exports_dir(settings: Settings) -> Path:
     b = settings.bot.exports_dir
     return Path(b).expanduser() if b else data_dir() / "exports"

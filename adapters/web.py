@@ -10,8 +10,8 @@ log = logging.getLogger(__name__)
 
 
 class WebServer:
-    def __init__(self) -> None:
-        self.app = web.Application(client_max_size=4 * 1024 * 1024)
+    def __init__(self, app: web.Application | None = None) -> None:
+        self.app = app or web.Application(client_max_size=4 * 1024 * 1024)
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -21,9 +21,7 @@ class WebServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, host.strip("[]"), int(port))
         await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        self.port = sockets[0].getsockname()[1] if sockets else int(port)
+        self.port = int(self._runner.addresses[0][1])  # the one bound (port 0: a free one)
         log.info("web server listening on %s:%s", host, self.port)
 
     async def stop(self) -> None:

@@ -165,3 +165,12 @@ class Synapse:
         user_id = f"@{name}:localhost"
         self.users[user_id] = password
         return user_id, password
+
+    def login(self, user_id: str) -> str:
+        """A new access token (a new device) for a registered user."""
+        body = {
+            "type": "m.login.password",
+            "identifier": {"type": "m.id.user", "user": user_id},
+            "password": self.users[user_id],
+        }
+        return str(self._post("/_matrix/client/v3/login", body)["access_token"])

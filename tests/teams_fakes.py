@@ -24,31 +24,13 @@ from microsoft_agents.hosting.core.authorization.jwt.jwt_token_validator import 
     _JwkClientCacheEntry,
 )
 
+from adapters.web import WebServer
+
 APP_ID = "0e5c1f8a-0000-4000-8000-00000000abcd"
 TENANT = "7d2c4b10-0000-4000-8000-00000000cafe"
 ALICE = "aad-alice-0000-4000-8000-000000000001"  # Entra object ids
 BOB = "aad-bob-0000-4000-8000-000000000002"
 KID = "test-key-1"
-
-
-class Loopback:
-    """An aiohttp app on 127.0.0.1 and a free port."""
-
-    def __init__(self, app: web.Application) -> None:
-        self.app = app
-        self.runner = web.AppRunner(app, access_log=None)
-        self.url = ""
-
-    async def start(self) -> Loopback:
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    async def stop(self) -> None:
-        await self.runner.cleanup()
 
 
 class KeyServer:
@@ -63,10 +45,10 @@ class KeyServer:
             return web.json_response({"keys": [jwk]})
 
         app.router.add_get("/keys", keys)
-        self.server = Loopback(app)
+        self.server = WebServer(app)
 
     async def start(self) -> KeyServer:
-        await self.server.start()
+        await self.server.start("127.0.0.1:0")
         return self
 
     @contextmanager
@@ -81,7 +63,7 @@ class KeyServer:
         saved = {u: cache.get(u) for u in urls}
         for u in urls:
             cache[u] = _JwkClientCacheEntry(
-                PyJWKClient(f"{self.server.url}/keys"), threading.Lock()
+                PyJWKClient(f"http://127.0.0.1:{self.server.port}/keys"), threading.Lock()
             )
         try:
             yield
@@ -119,15 +101,15 @@ class FakeConnector:
         app = web.Application()
         app.router.add_post("/v3/conversations/{conv}/activities", self.post)
         app.router.add_post("/v3/conversations/{conv}/activities/{reply}", self.post)
-        self.server = Loopback(app)
+        self.server = WebServer(app)
 
     async def start(self) -> FakeConnector:
-        await self.server.start()
+        await self.server.start("127.0.0.1:0")
         return self
 
     @property
     def url(self) -> str:
-        return self.server.url + "/"
+        return f"http://127.0.0.1:{self.server.port}/"
 
     async def post(self, request: web.Request) -> web.Response:
         if self.fail_with:

@@ -20,7 +20,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -118,9 +118,9 @@ class MatrixAdapter:
             trust = await device_trust(self.client, self.cfg, self.runtime.db.uow)
             if (trust.cross_signed, trust.detail) != last:
                 last = (trust.cross_signed, trust.detail)
+                _log_trust(trust)
                 with contextlib.suppress(Exception):  # the next change records it again
                     await record(self.runtime.db.uow, trust, self.runtime.wall_clock.now())
-                _log_trust(trust)
             failures = failures + 1 if trust.unknown else 0
             wait = min(300.0, 5.0 * 2**failures) if trust.unknown else None
             waiting = [asyncio.ensure_future(e.wait()) for e in (stop, self.recheck_keys)]
@@ -136,17 +136,15 @@ class MatrixAdapter:
         async with self.runtime.db.uow() as uow:
             token = await uow.state.get(TOKEN_KEY)
             last_ts = int(await uow.state.get(LAST_TS_KEY) or 0)
-        failures = 0
-        health = self.runtime.health
-        # a long poll answers within 30 s: silence for 90 s means the loop is stuck
-        health.register(PLATFORM, stale_after=timedelta(seconds=90))
-        recovering = False
+        failures = 0  # syncs failed in a row
+        batch_failures = 0  # sync batches whose handling failed in a row (token kept)
+        health = self.runtime.health  # registered (stale after 90 s) by the composition root
         while not stop.is_set():
             first = token is None
             try:
                 # after a failure, an immediate sync: the bot is known healthy again at once
                 resp = await self.client.sync(
-                    timeout=0 if first or recovering else 30_000,
+                    timeout=0 if first or failures else 30_000,
                     since=token,
                     full_state=True if first else None,
                 )
@@ -156,7 +154,6 @@ class MatrixAdapter:
                 resp = SyncError(f"{type(e).__name__}: {e}")
             if not isinstance(resp, SyncResponse):
                 health.failure(PLATFORM, f"sync failed: {type(resp).__name__}")
-                recovering = True
                 failures += 1
                 wait = (
                     _retry_wait(self.client, resp, failures)
@@ -168,7 +165,6 @@ class MatrixAdapter:
                     await asyncio.wait_for(stop.wait(), wait)
                 continue
             failures = 0
-            recovering = False
             health.success(PLATFORM, "syncing")
             if self.client.user_id in resp.device_list.changed:
                 self.recheck_keys.set()
@@ -182,8 +178,9 @@ class MatrixAdapter:
                 except Exception:
                     # The database (or the bot) failed mid-batch: keep the old token, so
                     # the batch is seen again; the inbox skips what was already handled.
-                    failures += 1
-                    wait = min(60.0, 0.5 * 2**failures)
+                    batch_failures += 1
+                    wait = min(60.0, 0.5 * 2**batch_failures)
+                    health.failure(PLATFORM, "handling a sync batch failed")
                     log.exception("Matrix: handling a sync batch failed; retry in %.1f s", wait)
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), wait)
@@ -194,6 +191,7 @@ class MatrixAdapter:
                 await uow.state.put(LAST_TS_KEY, str(last_ts))
                 await uow.commit()
             token = resp.next_batch
+            batch_failures = 0
 
     async def _keys_housekeeping(self) -> None:
         c = self.client
@@ -333,8 +331,11 @@ class MatrixAdapter:
 
     async def _handle(self, room: MatrixRoom, event: RoomMessageText) -> None:
         handled = await self.runtime.dispatcher.handle(self.to_incoming(room, event))
-        if handled.items and self.sender is not None:
-            await self.sender.deliver_in_turn(handled.items)
+        # Replies go out in turn; a file (an upload, up to minutes) is left to the outbox
+        # sender's own task, so it never holds up this room's next events or the sync.
+        in_turn = [i for i in handled.items if not i.reply.attachments]
+        if in_turn and self.sender is not None:
+            await self.sender.deliver_in_turn(in_turn)
 
     # --- sending (the outbox's chat port) ------------------------------------------------
 

@@ -18,8 +18,7 @@ from adapters.matrix.cross_signing import (
 )
 from adapters.matrix.errors import MatrixError
 from adapters.matrix.login import key_vault, login, make_client
-from adapters.run import matrix_store
-from adapters.runtime import database_url
+from adapters.runtime import database_url, matrix_store
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings
 from storage.db import Database
@@ -58,7 +57,8 @@ async def crypto_setup_command(
     if recovery and not recovery_key:
         raise MatrixError(f"no recovery key given (stdin or {RECOVERY_KEY_ENV})")
     db = Database(database_url(settings, db_url))
-    client = make_client(cfg, matrix_store(settings))
+    store = matrix_store(settings)
+    client = make_client(cfg, store)
     try:
         await db.migrate()
         vault = key_vault(cfg, db.uow)
@@ -67,7 +67,7 @@ async def crypto_setup_command(
                 f"set {cfg.key_passphrase_env}: the private cross-signing keys are stored "
                 "sealed with this passphrase (the bot needs it too, to sign a new device)"
             )
-        await login(client, cfg, matrix_store(settings))
+        await login(client, cfg, store)
         device = str(client.device_id)
         async with aiohttp.ClientSession() as session:
             result = await crypto_setup(

@@ -7,16 +7,12 @@ not with the bot's code.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-import os
 import re
 import shutil
 import sqlite3
 import subprocess
-import sys
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +38,7 @@ from adapters.matrix.crypto_keys import CrossSigningKeys
 from adapters.matrix.errors import MatrixError
 from storage.db import Database
 from tests.matrix_helpers import BotProcess, Human
+from tests.polling import until
 from tests.synapse import Synapse, free_port
 
 pytestmark = [pytest.mark.matrix, pytest.mark.slow]
@@ -114,21 +111,8 @@ def assert_cross_signed(pub: Published, device_id: str) -> tuple[str, str]:
 
 def sign_out(synapse: Synapse, user_id: str, device_id: str) -> None:
     """A server admin deletes one of the user's devices (Synapse admin API)."""
-    admin_id, password = synapse.register("admin", admin=True)
-    login = urllib.request.Request(
-        f"{synapse.url}/_matrix/client/v3/login",
-        data=json.dumps(
-            {
-                "type": "m.login.password",
-                "identifier": {"type": "m.id.user", "user": admin_id},
-                "password": password,
-            }
-        ).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(login, timeout=10) as resp:
-        token = json.loads(resp.read())["access_token"]
+    admin_id, _ = synapse.register("admin", admin=True)
+    token = synapse.login(admin_id)
     delete = urllib.request.Request(
         f"{synapse.url}/_synapse/admin/v2/users/{user_id}/devices/{device_id}",
         headers={"Authorization": f"Bearer {token}"},
@@ -259,14 +243,13 @@ async def test_a_new_device_is_signed_at_start(
         await alice.wait_for(lambda: alice.member(room, bot_id))
         device = device_of(bot)
         assert device != first_device
-        await wait_for_log(bot, f"signed the new device {device}")
+        await status_says(bot, f"Matrix device {device}: cross-signed")
+        assert f"signed the new device {device}" in bot.log()
         assert_cross_signed(query_keys(synapse, token_of(watcher), bot_id), device)
         # the encrypted round trip still works
         evt = await alice.send(room, "!whoami")
         reply = await alice.reply(evt)
         assert reply["msgtype"] == "m.notice"
-        status = await bot.cli("status")
-        assert f"Matrix device {device}: cross-signed" in status.stdout
     finally:
         bot.stop()
         await alice.close()
@@ -276,10 +259,10 @@ async def test_a_new_device_is_signed_at_start(
     sign_out(synapse, bot_id, device)
     bot.start(**KEY_ENV)
     try:
-        await wait_for_log(bot, f"device {device} was signed out")
-        newest = device_of(bot)
-        assert newest != device
-        await wait_for_log(bot, f"signed the new device {newest}")
+        newest = await until(lambda: new_device(bot, device), what="a new device")
+        await status_says(bot, f"Matrix device {newest}: cross-signed")
+        assert f"device {device} was signed out" in bot.log()
+        assert f"signed the new device {newest}" in bot.log()
         assert_cross_signed(query_keys(synapse, token_of(watcher), bot_id), newest)
     finally:
         bot.stop()
@@ -289,9 +272,9 @@ async def test_a_new_device_is_signed_at_start(
     shutil.rmtree(bot.root / "matrix")
     bot.start()
     try:
-        await wait_for_log(bot, "NOT cross-signed")
-        status = await bot.cli("status")
-        assert "NOT cross-signed" in status.stdout and status.returncode == 1
+        unsigned = await until(lambda: new_device(bot, newest), what="a new device")
+        status = await status_says(bot, f"Matrix device {unsigned}: NOT cross-signed")
+        assert "NOT cross-signed" in bot.log() and status.returncode == 1
         assert "CRISISCELL_MATRIX_KEY_PASSPHRASE" in status.stdout
     finally:
         bot.stop()
@@ -300,43 +283,45 @@ async def test_a_new_device_is_signed_at_start(
     # elsewhere while the bot runs: it notices (its own keys changed) and says so
     bot.start(**KEY_ENV)
     try:
-        await wait_for_log(bot, f"signed the new device {device_of(bot)}")
+        await status_says(bot, f"Matrix device {unsigned}: cross-signed")
+        assert f"signed the new device {unsigned}" in bot.log()
         elsewhere = BotProcess(tmp_path / "elsewhere", synapse, bot_id, cell=[alice_id])
         reset = await elsewhere.cli("matrix", "crypto-setup", "--reset", **KEY_ENV)
         assert reset.returncode == 0, reset.stderr
-        await wait_for_log(bot, "the account's keys were replaced")
-        status = await bot.cli("status")
+        status = await status_says(bot, "the account's keys were replaced")
         assert "NOT cross-signed" in status.stdout and status.returncode == 1
     finally:
         bot.stop()
 
 
-async def wait_for_log(bot: BotProcess, text: str, within: float = 30) -> None:
-    """Wait for a line in another process's log (no event to wait on across processes)."""
-    deadline = time.monotonic() + within
-    while text not in bot.log():
-        assert time.monotonic() < deadline, f"not in the bot's log: {text}\n{bot.log()[-2000:]}"
-        await asyncio.sleep(0.2)
+async def status_says(bot: BotProcess, text: str) -> subprocess.CompletedProcess[str]:
+    """`crisiscell status` once it shows ``text`` (the running bot records its device's
+    state after checking it)."""
+
+    async def check() -> subprocess.CompletedProcess[str] | None:
+        status = await bot.cli("status")
+        return status if text in status.stdout else None
+
+    done: subprocess.CompletedProcess[str] = await until(check, within=30, what=text)
+    return done
 
 
-def test_crypto_setup_without_a_homeserver_says_so(tmp_path: Path) -> None:
-    port = free_port()  # nothing listens there
-    config = tmp_path / "crisiscell.toml"
-    config.write_text(
-        f'[matrix]\nenabled = true\nhomeserver = "http://127.0.0.1:{port}"\n'
-        f'user_id = "@crisiscell:localhost"\nstore_dir = "{tmp_path / "matrix"}"\n',
-        encoding="utf-8",
-    )
-    cli = [sys.executable, "-m", "adapters.cli", "matrix", "crypto-setup"]
-    done = subprocess.run(
-        [*cli, "--config", str(config), "--db", str(tmp_path / "db.sqlite3")],
-        env={**os.environ, "CRISISCELL_MATRIX_PASSWORD": "pw", **KEY_ENV},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+async def new_device(bot: BotProcess, old: str) -> str | None:
+    """The bot's device once it logged in as another one than ``old`` (None until then)."""
+    try:
+        device = device_of(bot)
+    except FileNotFoundError:  # the store was removed and the login is not done yet
+        return None
+    return device if device != old else None
+
+
+async def test_crypto_setup_without_a_homeserver_says_so(synapse: Synapse, tmp_path: Path) -> None:
+    bot_id, _ = synapse.register("crisiscell")
+    nowhere = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    bot = BotProcess(tmp_path / "bot", synapse, bot_id, cell=[], homeserver=nowhere)
+    done = await bot.cli("matrix", "crypto-setup", **KEY_ENV)
     assert done.returncode == 2
-    assert f"cannot reach the homeserver http://127.0.0.1:{port}" in done.stderr
+    assert f"cannot reach the homeserver {nowhere}" in done.stderr
     assert "Traceback" not in done.stderr
 
 

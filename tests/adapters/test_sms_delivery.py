@@ -13,8 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -30,6 +28,7 @@ from storage.db import Database
 from tests.fakes.sms import FakeGateway
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.harness import DEFAULT_CONFIG, Harness
+from tests.polling import until
 from tests.synapse import free_port
 
 pytestmark = pytest.mark.slow
@@ -126,18 +125,6 @@ class Worker:
 
     def log_text(self) -> str:
         return "".join(p.read_text(encoding="utf-8", errors="replace") for p in self.logs)
-
-
-async def until(check: Callable[[], Any], within: float = 60) -> Any:
-    """Re-check a condition (a database query) until it holds; the processes run on their own."""
-    deadline = time.monotonic() + within
-    while True:
-        found = await check()
-        if found:
-            return found
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the worker")
-        await asyncio.sleep(0.1)
 
 
 async def job_counts(db: Database, no: int = 1) -> dict[str, int]:

@@ -5,12 +5,8 @@ messaged exactly once, and every command is answered once."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -23,6 +19,7 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.harness import Harness
 from tests.matrix_helpers import BotProcess, Human
+from tests.polling import until
 from tests.synapse import Synapse
 
 TZ = ZoneInfo("Europe/Brussels")
@@ -58,16 +55,6 @@ async def test_lease_one_holder_then_takeover(db_url: str) -> None:
 
 def phone(n: int) -> str:
     return f"+3247300{n:04d}"
-
-
-async def until(check: Callable[[], Any], within: float = 90) -> Any:
-    deadline = time.monotonic() + within
-    while True:
-        found = await check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.2)
 
 
 @pytest.mark.slow
@@ -144,7 +131,7 @@ api_base = "{fake.url}"
                 except aiohttp.ClientError:
                     return False
 
-            await until(lambda: healthy(a.web_port))
+            await until(lambda: healthy(a.web_port), within=90, what="the first bot")
             b = BotProcess(
                 root,
                 synapse,

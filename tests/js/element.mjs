@@ -379,7 +379,8 @@ async function converse(o) {
       await sleep(50);
     }
     if (probeId && probeReply) {
-      await sleep(1000); // a late answer to the first message would show up now
+      // The bot answers a room's messages in order: an answer to the first message
+      // would have come before the probe's.
       reply = botEvents.find(isReplyTo(eventId)) ?? null;
     }
     if (reply) {
@@ -479,7 +480,6 @@ async function elementSetup(o) {
       user_signing_key: await crypto.getCrossSigningKeyId(CrossSigningKey.UserSigning),
       secret_storage_key_id: defaultKeyId,
       device_id: client.getDeviceId(),
-      device_deleted: true,
       signed_device: signed,
     };
     return out;
