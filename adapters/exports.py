@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
 from adapters.files import write_private
+from bot.catalog import Catalog
 from bot.config import Settings
 from bot.decisions import board
 from bot.exports import (
@@ -36,7 +37,7 @@ from bot.ledger import verify
 from bot.model import Attachment, Lang, LedgerEntry, RoomRef
 from bot.notify import Job, Progress, progress_of
 from bot.plan import TOPICS
-from bot.ports import UnitOfWork
+from bot.ports import UnitOfWork, UnitOfWorkFactory
 from storage.db import Database
 
 LogFormat = Literal["csv", "md", "html"]
@@ -106,8 +107,10 @@ async def render_log(
     lang: Lang,
     now: datetime,
     made_by: str | None = None,
+    catalog: Catalog | None = None,
 ) -> str:
-    """:func:`export_log` within a unit of work the caller holds (a chat command's)."""
+    """:func:`export_log` within a unit of work the caller holds (``catalog``: the
+    running bot's, else built from the settings)."""
     if first and last and first > last:
         raise ValueError("the first day of the export is after its last day")
     entries = await read_ledger(uow)
@@ -115,7 +118,7 @@ async def render_log(
     log = build_log(
         entries,
         verification,
-        catalog=settings.build_catalog(),
+        catalog=catalog or settings.build_catalog(),
         lang=lang,
         tz=ZoneInfo(settings.bot.timezone),
         made_at=now,
@@ -181,9 +184,11 @@ async def render_sitrep(
     lang: Lang,
     now: datetime,
     made_by: str | None = None,
+    catalog: Catalog | None = None,
 ) -> str:
-    """:func:`export_sitrep` within a unit of work the caller holds (a chat command's)."""
-    catalog = settings.build_catalog()
+    """:func:`export_sitrep` within a unit of work the caller holds (``catalog`` as for
+    :func:`render_log`)."""
+    catalog = catalog or settings.build_catalog()
     tz = ZoneInfo(settings.bot.timezone)
     verification = await verify(uow)
     _, head_hash = await uow.ledger.head()
@@ -224,16 +229,21 @@ MEDIA_TYPES = {"html": "text/html", "md": "text/markdown", "csv": "text/csv"}
 
 
 class FileExporter:
-    """The chat's ``/export``: renders in the command's unit of work, writes the file to
-    the exports directory (in a worker thread) and returns it as an attachment too."""
+    """The chat's ``/export``: renders in a read-only unit of work of its own (the
+    command's write transaction, which other rooms' commands wait for, is not held while
+    the whole ledger is read and rendered), writes the file to the exports directory (in
+    a worker thread) and returns it as an attachment too."""
 
-    def __init__(self, settings: Settings, directory: Path) -> None:
+    def __init__(
+        self, settings: Settings, directory: Path, reader: UnitOfWorkFactory, catalog: Catalog
+    ) -> None:
         self.settings = settings
         self.directory = directory
+        self.reader = reader
+        self.catalog = catalog
 
     async def export(
         self,
-        uow: UnitOfWork,
         *,
         kind: Literal["log", "sitrep"],
         first: date | None,
@@ -243,21 +253,30 @@ class FileExporter:
         made_by: str,
     ) -> ExportedFile:
         day = last or first or now.date()
-        if kind == "log":
-            text = await render_log(
-                uow,
-                self.settings,
-                first=first,
-                last=last,
-                fmt="html",
-                lang=lang,
-                now=now,
-                made_by=made_by,
-            )
-        else:
-            text = await render_sitrep(
-                uow, self.settings, day=day, fmt="html", lang=lang, now=now, made_by=made_by
-            )
+        async with self.reader() as uow:
+            if kind == "log":
+                text = await render_log(
+                    uow,
+                    self.settings,
+                    first=first,
+                    last=last,
+                    fmt="html",
+                    lang=lang,
+                    now=now,
+                    made_by=made_by,
+                    catalog=self.catalog,
+                )
+            else:
+                text = await render_sitrep(
+                    uow,
+                    self.settings,
+                    day=day,
+                    fmt="html",
+                    lang=lang,
+                    now=now,
+                    made_by=made_by,
+                    catalog=self.catalog,
+                )
         # one file per export: an earlier reply's path keeps pointing at what it announced
         name = export_filename(kind, day, "html").replace(
             ".html", f"-{now.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}.html"

@@ -128,7 +128,7 @@ async def build_runtime(
         question_probe=lambda text: mentions_service(text, catalog),
         who_decides={str(k): v for k, v in settings.questions.who_decides.items()},
         notify=notify_options(settings),
-        exporter=FileExporter(settings, exports_dir(settings)),
+        exporter=FileExporter(settings, exports_dir(settings), db.reader, catalog),
     )
     wall_clock = SystemClock(settings.bot.timezone)
     health = Health(wall_clock)

@@ -24,7 +24,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from adapters.runtime import Runtime
 from bot.board_view import Audience, board_page, three_days
-from bot.calls import CALL_OUTCOMES, call_counts, record_outcome
+from bot.calls import CALL_OUTCOMES, CallError, announce_offers, call_counts, record_outcome
 from bot.i18n import fmt_period, t
 from bot.model import Actor, Lang, RoomRef, as_lang
 
@@ -337,25 +337,31 @@ class StatusSite:
         if outcome not in CALL_OUTCOMES or not appointment:
             raise web.HTTPBadRequest(text="appointment and outcome are required\n")
         rt = self.runtime
+        now = rt.clock.now()
         async with rt.db.uow() as uow:
-            calls = await uow.calls.for_appointment(appointment)
-            if not any(c.list_no == no for c in calls):
-                raise web.HTTPNotFound(text="that appointment is not on this list\n")
-            await record_outcome(
-                uow,
-                actor=Actor(
-                    "web:internal",
-                    "internal page",
-                    frozenset({"cell"}),
-                    "web",
-                    RoomRef("web:internal"),
-                ),
-                appointment_id=appointment,
-                outcome=outcome,
-                note="",
-                at=rt.clock.now(),
-                lang=rt.settings.bot.language,
-                list_no=no,
+            try:
+                _, offers = await record_outcome(
+                    uow,
+                    actor=Actor(
+                        "web:internal",
+                        "internal page",
+                        frozenset({"cell"}),
+                        "web",
+                        RoomRef("web:internal"),
+                    ),
+                    appointment_id=appointment,
+                    outcome=outcome,
+                    note="",
+                    at=now,
+                    lang=rt.settings.bot.language,
+                    list_no=no,
+                )
+            except CallError as e:  # not on this list, or already settled
+                raise web.HTTPConflict(text=e.message + "\n") from None
+            await announce_offers(
+                uow, list_no=no, appointment_id=appointment, offers=offers, at=now
             )
             await uow.commit()
+        if offers and rt.dispatcher.on_commit is not None:
+            rt.dispatcher.on_commit()  # the outbox sender: the offer is in the outbox
         raise web.HTTPSeeOther(f"/calls/{no}?" + urlencode({"token": token}))

@@ -19,7 +19,7 @@ from bot.decisions import resolve
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.marks import mark_appointments
-from bot.model import ALL_SITES, Actor, Decision, Lang, RoomRef, Status
+from bot.model import ALL_SITES, Actor, Decision, Lang, Paragraph, Reply, RoomRef, Status
 from bot.notify import MAX_DAYS
 
 if TYPE_CHECKING:
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from bot.ports import UnitOfWork
 
 CALL_OUTCOMES = ("maintained", "postponed", "no-answer", "to-retry")
-UNREACHED = ("no-answer", "to-retry", "pending")
 
 
 @dataclass(frozen=True)
@@ -188,6 +187,27 @@ async def record_outcome(
         note,
     )
     return call, offers
+
+
+async def announce_offers(
+    uow: UnitOfWork, *, list_no: int, appointment_id: str, offers: dict[int, int], at: datetime
+) -> None:
+    """An outcome recorded outside chat (the internal page) that calls for a correction
+    SMS: said in the call list's room, as chat would have answered."""
+    call_list = await uow.calls.get(list_no)
+    if not offers or call_list is None:
+        return
+    lang = call_list.lang
+    reply = Reply(
+        kind="text",
+        lang=lang,
+        blocks=tuple(
+            Paragraph(t(lang, "marks.offer", n=n, job=job)) for job, n in sorted(offers.items())
+        ),
+        facts={"kind": "call-offer", "offer": [f"/notify correct {j}" for j in sorted(offers)]},
+    )
+    key = f"call-offer:{list_no}:{appointment_id}:{at.isoformat()}"
+    await uow.outbox.add(room=call_list.room, reply=reply, key=key, at=at)
 
 
 def call_counts(calls: Sequence[Call]) -> dict[str, int]:

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.catalog import Catalog
 from bot.decisions import NOTE_INTERNAL, BoardRow
-from bot.i18n import MESSAGES, fmt_day, fmt_period, t
+from bot.i18n import MESSAGES, _m, fmt_day, fmt_period, t
 from bot.job_reports import counts_line, to_call
 from bot.ledger import Verification
 from bot.model import ALL_SITES, Attachment, Lang, LedgerEntry, Milestone
@@ -31,15 +31,7 @@ from bot.notify import Job, Progress, state_name
 from bot.plan import progress, progress_bar
 
 if TYPE_CHECKING:
-    from bot.ports import UnitOfWork
-
-
-def _m(fr: str, en: str, nl: str, de: str) -> dict[str, str]:
-    return {"fr": fr, "en": en, "nl": nl, "de": de}
-
-
-def _four(fr: str, en: str, nl: str, de: str) -> dict[str, str]:
-    return {"fr": fr, "en": en, "nl": nl, "de": de}
+    pass
 
 
 EXPORT_MESSAGES: dict[str, dict[str, str]] = {
@@ -145,6 +137,12 @@ EXPORT_MESSAGES: dict[str, dict[str, str]] = {
         "milestone {seq} in the plan table differs from the ledger",
         "mijlpaal {seq} in de plantabel wijkt af van het register",
         "Meilenstein {seq} in der Plantabelle weicht vom Register ab",
+    ),
+    "export.reason.mark": _m(
+        "la marque du rendez-vous {appointment} diffère du registre",
+        "the mark of appointment {appointment} differs from the ledger",
+        "de markering van afspraak {appointment} wijkt af van het register",
+        "die Markierung des Termins {appointment} weicht vom Register ab",
     ),
     # --- header lines
     "export.period.day": _m(
@@ -415,28 +413,28 @@ EXPORT_MESSAGES: dict[str, dict[str, str]] = {
         "nicht mehr posten).",
     ),
     # /export in chat
-    "export.chat.which": _four(
+    "export.chat.which": _m(
         "Quel document ? journal (d'activité) ou rapport (de situation).",
         "Which document? log (activity log) or sitrep (situation report).",
         "Welk document? logboek (activiteiten) of rapport (situatierapport).",
         "Welches Dokument? log (Tätigkeitsprotokoll) oder sitrep (Lagebericht).",
     ),
-    "export.chat.unavailable": _four(
+    "export.chat.unavailable": _m(
         "Les exports ne sont pas disponibles ici.",
         "Exports are not available here.",
         "Exports zijn hier niet beschikbaar.",
         "Exporte sind hier nicht verfügbar.",
     ),
-    "export.chat.log": _four(
+    "export.chat.log": _m(
         "Journal d'activité", "Activity log", "Activiteitenlogboek", "Tätigkeitsprotokoll"
     ),
-    "export.chat.sitrep": _four(
+    "export.chat.sitrep": _m(
         "Rapport de situation du {day}",
         "Situation report for {day}",
         "Situatierapport van {day}",
         "Lagebericht vom {day}",
     ),
-    "export.chat.written": _four(
+    "export.chat.written": _m(
         "{what} : fichier écrit sur la machine du bot, {path}",
         "{what}: file written on the bot's machine, {path}",
         "{what}: bestand geschreven op de machine van de bot, {path}",
@@ -486,25 +484,9 @@ class ChainStatus:
         return self.bad_seq
 
 
-_REASONS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"sequence gap: expected entry (?P<expected>\d+), found (?P<found>\d+)"), "gap"),
-    (re.compile(r"its previous-hash does not match"), "prev"),
-    (re.compile(r"its content does not match its hash"), "altered"),
-    (re.compile(r"its content is not valid JSON"), "json"),
-    (re.compile(r"its columns do not match"), "columns"),
-    (re.compile(r"decision no\. (?P<no>\d+) in the decision table differs"), "decision"),
-    (re.compile(r"the revocation table differs"), "revocations"),
-    (re.compile(r"milestone (?P<seq>\d+) in the plan table differs"), "milestone"),
-)
-
-
-def reason_text(reason: str, lang: Lang) -> str:
-    """A verification failure in the reader's language (the raw text if unknown)."""
-    for pattern, key in _REASONS:
-        m = pattern.match(reason)
-        if m:
-            return t(lang, f"export.reason.{key}", **m.groupdict())
-    return reason
+def reason_text(v: Verification, lang: Lang) -> str:
+    """Why verification failed, in the reader's language."""
+    return t(lang, f"export.reason.{v.code}", **v.args) if v.code else v.reason
 
 
 def chain_status(v: Verification, last_hash: str | None, lang: Lang) -> ChainStatus:
@@ -515,7 +497,7 @@ def chain_status(v: Verification, last_hash: str | None, lang: Lang) -> ChainSta
             else t(lang, "export.chain.empty")
         )
         return ChainStatus(True, v.checked, last_hash, None, text)
-    reason = reason_text(v.reason, lang)
+    reason = reason_text(v, lang)
     if v.bad_seq is None:
         text = t(lang, "export.chain.nowhere", reason=reason, n=v.checked)
     elif v.checked >= v.bad_seq:  # the chain holds; a table disagrees with it
@@ -1352,12 +1334,11 @@ class ExportedFile:
 
 
 class Exporter(Protocol):
-    """What ``/export`` needs from the edges: render (in the command's unit of work) and
-    write the file."""
+    """What ``/export`` needs from the edges: render (from committed data, outside the
+    command's write transaction) and write the file."""
 
     async def export(
         self,
-        uow: UnitOfWork,
         *,
         kind: Literal["log", "sitrep"],
         first: date | None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -119,20 +119,43 @@ class Verification:
     ok: bool
     checked: int
     bad_seq: int | None = None
-    reason: str = ""
+    reason: str = ""  # in English (the command line)
+    code: str = ""  # the reason's kind, for translations (``export.reason.<code>``)
+    args: dict[str, int | str] = field(default_factory=dict)  # the reason's values
 
 
-def _check_entry(entry: LedgerEntry, expected_seq: int, prev_hash: str) -> str | None:
+# Why verification failed, in English; translated elsewhere by code.
+REASONS = {
+    "gap": "sequence gap: expected entry {expected}, found {found}",
+    "prev": "its previous-hash does not match the hash of the entry before it",
+    "altered": "its content does not match its hash (altered after it was recorded)",
+    "json": "its content is not valid JSON",
+    "columns": "its columns do not match its hashed content",
+    "decision": "decision no. {no} in the decision table differs from the ledger",
+    "revocations": "the revocation table differs from the ledger",
+    "milestone": "milestone {seq} in the plan table differs from the ledger",
+    "mark": "the mark of appointment {appointment} differs from the ledger",
+}
+
+
+def _failed(checked: int, at: int | None, code: str, **args: int | str) -> Verification:
+    return Verification(False, checked, at, REASONS[code].format(**args), code, args)
+
+
+def _check_entry(
+    entry: LedgerEntry, expected_seq: int, prev_hash: str
+) -> tuple[str, dict[str, int | str]] | None:
+    """The problem with one entry (a reason code and its values), or None."""
     if entry.seq != expected_seq:
-        return f"sequence gap: expected entry {expected_seq}, found {entry.seq}"
+        return "gap", {"expected": expected_seq, "found": entry.seq}
     if entry.prev_hash != prev_hash:
-        return "its previous-hash does not match the hash of the entry before it"
+        return "prev", {}
     if chain_hash(prev_hash, entry.body) != entry.hash:
-        return "its content does not match its hash (altered after it was recorded)"
+        return "altered", {}
     try:
         body = json.loads(entry.body)
     except ValueError:
-        return "its content is not valid JSON"
+        return "json", {}
     if (
         body.get("seq") != entry.seq
         or body.get("type") != entry.type
@@ -141,7 +164,7 @@ def _check_entry(entry: LedgerEntry, expected_seq: int, prev_hash: str) -> str |
         or body.get("service") != entry.service
         or body.get("site") != entry.site
     ):
-        return "its columns do not match its hashed content"
+        return "columns", {}
     return None
 
 
@@ -181,7 +204,7 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
         for entry in entries:
             problem = _check_entry(entry, expected, prev_hash)
             if problem:
-                return Verification(False, checked, entry.seq, problem)
+                return _failed(checked, entry.seq, problem[0], **problem[1])
             if entry.type == "decision":
                 d = decision_from_entry(entry)
                 from_ledger[d.no] = d
@@ -208,14 +231,9 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
         a, b = stored.get(no), from_ledger.get(no)
         if a is None or b is None or not _same(a, b):
             seq = b.seq if b else (a.seq if a else None)
-            return Verification(
-                False,
-                checked,
-                seq,
-                f"decision no. {no} in the decision table differs from the ledger",
-            )
+            return _failed(checked, seq, "decision", no=no)
     if await uow.decisions.revocations() != revoked_in_ledger:
-        return Verification(False, checked, None, "the revocation table differs from the ledger")
+        return _failed(checked, None, "revocations")
     stored_milestones = {
         m.seq: (m.system, m.state, m.eta.isoformat() if m.eta else None, m.note, m.actor_id)
         for m in await uow.plan.all()
@@ -229,19 +247,12 @@ async def verify(uow: UnitOfWork, *, batch: int = 2000) -> Verification:
             or row[3:] != logged[3:]
             or not _same_eta(row[2], logged[2])
         ):
-            return Verification(
-                False, checked, seq, f"milestone {seq} in the plan table differs from the ledger"
-            )
+            return _failed(checked, seq, "milestone", seq=seq)
     # Every stored mark is the ledger's latest for its appointment (marks of purged
     # appointments are gone from the table, so only this direction is checked).
     for m in await uow.marks.all():
         if marks.get(m.appointment_id) != (m.seq, m.outcome, m.note):
-            return Verification(
-                False,
-                checked,
-                m.seq,
-                f"the mark of appointment {m.appointment_id} differs from the ledger",
-            )
+            return _failed(checked, m.seq, "mark", appointment=m.appointment_id)
     return Verification(True, checked)
 
 

@@ -42,7 +42,6 @@ async def export(ctx: Context, args: str) -> list[Reply]:
     elif kind == "sitrep":
         first = last = read_day(rest, today, ctx.lang) if rest.strip() else today
     done = await ctx.exporter.export(
-        ctx.uow,
         kind="log" if kind == "log" else "sitrep",
         first=first,
         last=last,

@@ -171,6 +171,12 @@ async def test_call_list_locally_marks_from_a_file_and_the_internal_page(
     assert "line 3: outcome must be" in marked.stdout and "line 4" in marked.stdout
     assert (await h.facts("/appointments monday consultations"))["items"][0]["maintained"] == 1
 
+    # the surgery patients are told they will be contacted (S4 has no mobile)
+    job = await h.facts("/notify surgery monday")
+    assert job["recipients"] == 3, job
+    await h.say(f"/notify approve {job['job']}", user=MARTIN)
+    await sender(h, FakeGateway()).run_until_idle()
+
     # the internal page: the numbers, behind the token; outcomes recorded there too
     import aiohttp
 
@@ -191,10 +197,17 @@ async def test_call_list_locally_marks_from_a_file_and_the_internal_page(
                 assert r.status == 200  # followed the redirect back to the list
             async with http.post(base + "/calls/1/outcome", data={**form, "token": "x"}) as r:
                 assert r.status == 403
+            # settled: a later "no answer" is refused with the reason, not a server error
+            settled = {**form, "outcome": "no-answer"}
+            async with http.post(base + "/calls/1/outcome", data=settled) as r:
+                assert r.status == 409 and "S2" in await r.text()
     finally:
         await web.stop()
     status = await h.facts("/calls status 1")
     assert status["counts"]["maintained"] == 1 and status["counts"]["to-retry"] == 1
+    # S2 had been messaged: the call list's room is offered a correction, as in chat
+    offers = [r["facts"] for r in await outbox_replies(h) if r["facts"].get("kind") == "call-offer"]
+    assert offers == [{"kind": "call-offer", "offer": [f"/notify correct {job['job']}"]}]
 
 
 async def test_a_mark_after_the_draft_withholds_the_sms(
@@ -235,6 +248,7 @@ async def test_one_list_per_appointment_and_settled_calls_stay_settled(h: Harnes
 async def test_unmark_and_the_ledger_guards_the_marks(h: Harness) -> None:
     from sqlalchemy import text
 
+    from bot.exports import chain_status
     from bot.ledger import verify
 
     await h.say("/maintain C1, C2", user=PEETERS)
@@ -248,3 +262,6 @@ async def test_unmark_and_the_ledger_guards_the_marks(h: Harness) -> None:
     async with h.runtime.db.uow() as uow:
         result = await verify(uow)
     assert not result.ok and "mark of appointment C1" in result.reason
+    # the crisis record says so in the reader's language
+    fr = chain_status(result, None, "fr").text
+    assert "la marque du rendez-vous C1 diffère du registre" in fr
