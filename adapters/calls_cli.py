@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from bot.appointments import shown
 from bot.calls import CALL_OUTCOMES, CallError, record_outcome
 from bot.config import Settings
+from bot.exports import csv_safe
 from bot.marks import MARK_OUTCOMES, mark_appointments
 from bot.model import Actor, RoomRef
 from storage.db import Database
@@ -125,7 +126,7 @@ async def calls_csv(db: Database, settings: Settings, list_no: int) -> str:
                 a.language if a else "",
                 c.tries,
                 c.outcome,
-                ("'" + c.note) if c.note[:1] in ("=", "+", "-", "@") else c.note,
+                csv_safe(c.note),
             )
         )
     return buf.getvalue()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -18,10 +17,10 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from jinja2 import Environment, PackageLoader, select_autoescape
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from adapters.exports import templates
 from adapters.runtime import Runtime
 from bot.board_view import Audience, board_page, three_days
 from bot.calls import CALL_OUTCOMES, CallError, announce_offers, call_counts, record_outcome
@@ -67,12 +66,7 @@ class StatusSite:
         # the chat platforms this process delivers to: their backlog is its outbox lag
         self.platforms = tuple(platforms)
         self._cache: dict[tuple[str, date], tuple[float, str]] = {}
-        self.env = Environment(
-            loader=PackageLoader("adapters", "templates"),
-            autoescape=select_autoescape(),
-            trim_blocks=True,
-            lstrip_blocks=True,
-        )
+        self.env = templates()
 
     def install(self, app: web.Application) -> None:
         app.router.add_get("/", self.board)
@@ -136,7 +130,7 @@ class StatusSite:
             "Vary": "Accept-Language, Authorization",
         }
         cached = self._cache.get((lang, today)) if audience == "public" else None
-        if cached and cached[0] > time.monotonic():
+        if cached and cached[0] > self.runtime.wall_clock.monotonic():
             # a busy public page costs the database one read per language every 15 s
             return web.Response(text=cached[1], content_type="text/html", headers=headers)
         page = await self._page(audience, lang, three_days(today))
@@ -154,7 +148,8 @@ class StatusSite:
             hospital=self.settings.notify.hospital,
         )
         if audience == "public":
-            self._cache[(lang, today)] = (time.monotonic() + PUBLIC_CACHE_SECONDS, html)
+            expires = self.runtime.wall_clock.monotonic() + PUBLIC_CACHE_SECONDS
+            self._cache[(lang, today)] = (expires, html)
         return web.Response(text=html, content_type="text/html", headers=headers)
 
     async def api_status(self, request: web.Request) -> web.StreamResponse:

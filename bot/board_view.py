@@ -15,21 +15,13 @@ from bot.catalog import Catalog
 from bot.decisions import public_note, resolve
 from bot.i18n import fmt_day, fmt_time, t
 from bot.job_reports import counts_line, scope_line
-from bot.model import Decision, Lang, Status
+from bot.model import Decision, Lang, status_group
 from bot.notify import progress_of
 from bot.plan import progress
 from bot.ports import UnitOfWork
 
 Audience = Literal["public", "internal"]
 
-# colour family per status: the page never relies on colour alone (the word is there)
-STATUS_CLASS = {
-    Status.OPEN: "st-open",
-    Status.REDUCED: "st-partial",
-    Status.CASE_BY_CASE: "st-partial",
-    Status.CANCELLED: "st-stopped",
-    Status.CLOSED: "st-stopped",
-}
 SYSTEM_CLASS = {
     "restored": "st-open",
     "restoring": "st-partial",
@@ -155,7 +147,7 @@ def _cell(
         site,
         str(d.status),
         catalog.status_name(d.status, lang),
-        STATUS_CLASS[d.status],
+        f"st-{status_group(d.status)}",  # never colour alone: the word is there too
         note=d.note if internal else public_note(d.note),
         decision=d.no if internal else None,
         author=d.author_name if internal else None,

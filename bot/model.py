@@ -36,6 +36,21 @@ class Status(enum.StrEnum):
     CLOSED = "closed"
 
 
+# How answers and the status board group the statuses.
+RUNNING = frozenset({Status.OPEN})
+PARTIAL = frozenset({Status.REDUCED, Status.CASE_BY_CASE})
+STOPPED = frozenset({Status.CANCELLED, Status.CLOSED})
+
+
+def status_group(status: Status | None) -> str:
+    """``open``, ``partial`` or ``stopped`` (``none`` without a decision)."""
+    if status is None:
+        return "none"
+    if status in RUNNING:
+        return "open"
+    return "partial" if status in PARTIAL else "stopped"
+
+
 @dataclass(frozen=True)
 class Incoming:
     """One message as the core sees it, whatever platform it came from."""

@@ -139,6 +139,31 @@ async def room_lang(uow: UnitOfWork, room: RoomRef, default: Lang) -> Lang:
     return as_lang((await uow.rooms.get(room)).language) or default
 
 
+def milestone_blocks(
+    catalog: Catalog, m: Milestone, lang: Lang, tz: tzinfo, done: int, total: int
+) -> list[Paragraph]:
+    """A recorded milestone as the command's reply and the alerts say it: who set which
+    state when, the ETA (not once restored), the note, the plan's progress."""
+    blocks = [
+        Paragraph(
+            t(
+                lang,
+                "alert.milestone",
+                system=catalog.system_name(m.system, lang),
+                state=catalog.system_state_name(m.state, lang),
+                name=m.actor_name,
+                when=fmt_time(m.at, lang, tz),
+            )
+        )
+    ]
+    if m.eta and m.state != "restored":
+        blocks.append(Paragraph(t(lang, "alert.eta", eta=fmt_time(m.eta, lang, tz))))
+    if m.note:
+        blocks.append(Paragraph(m.note))
+    blocks.append(Paragraph(t(lang, "plan.progress", bar=progress_bar(done, total))))
+    return blocks
+
+
 class Alerts:
     """Domain-event subscribers that post alerts to subscribed rooms (same transaction)."""
 
@@ -166,23 +191,9 @@ class Alerts:
                 continue  # the command's own reply says it there
             lang = await room_lang(uow, room, self.default_lang)
             name = self.catalog.system_name(m.system, lang)
-            blocks: list[Paragraph | BulletList] = [
-                Paragraph(
-                    t(
-                        lang,
-                        "alert.milestone",
-                        system=name,
-                        state=self.catalog.system_state_name(m.state, lang),
-                        name=m.actor_name,
-                        when=fmt_time(m.at, lang, self.tz),
-                    )
-                )
-            ]
-            if m.eta and m.state != "restored":
-                blocks.append(Paragraph(t(lang, "alert.eta", eta=fmt_time(m.eta, lang, self.tz))))
-            if m.note:
-                blocks.append(Paragraph(m.note))
-            blocks.append(Paragraph(t(lang, "plan.progress", bar=progress_bar(done, total))))
+            blocks: list[Paragraph | BulletList] = list(
+                milestone_blocks(self.catalog, m, lang, self.tz, done, total)
+            )
             if dependent:
                 blocks.append(Paragraph(t(lang, "alert.review", system=name)))
                 blocks.append(

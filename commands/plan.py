@@ -7,9 +7,15 @@ from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.briefing import briefing
 from bot.errors import UsageError
-from bot.i18n import fmt_time
 from bot.model import BulletList, Milestone, Paragraph, Reply
-from bot.plan import TOPICS, plan_lines, progress, progress_bar, record_milestone
+from bot.plan import (
+    TOPICS,
+    milestone_blocks,
+    plan_lines,
+    progress,
+    progress_bar,
+    record_milestone,
+)
 from bot.router import Command, Context
 from bot.text import fold
 from commands.parsing import Words, read_day, split_note
@@ -111,19 +117,7 @@ async def milestone(ctx: Context, args: str) -> list[Reply]:
     )
     current = await ctx.uow.plan.current()
     done, total = progress(ctx.catalog, current)
-    line = ctx.t(
-        "alert.milestone",
-        system=ctx.catalog.system_name(system, ctx.lang),
-        state=ctx.catalog.system_state_name(state, ctx.lang),
-        name=m.actor_name,
-        when=fmt_time(m.at, ctx.lang, ctx.clock.tz),
-    )
-    blocks = [Paragraph(line)]
-    if eta:
-        blocks.append(Paragraph(ctx.t("alert.eta", eta=fmt_time(eta, ctx.lang, ctx.clock.tz))))
-    if note:
-        blocks.append(Paragraph(note))
-    blocks.append(Paragraph(ctx.t("plan.progress", bar=progress_bar(done, total))))
+    blocks = milestone_blocks(ctx.catalog, m, ctx.lang, ctx.clock.tz, done, total)
     return [
         Reply(
             kind="text",

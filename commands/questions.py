@@ -11,15 +11,23 @@ from datetime import date
 from bot.decisions import BoardRow, board
 from bot.errors import UsageError
 from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
-from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status
+from bot.model import (
+    ALL_SITES,
+    PARTIAL,
+    RUNNING,
+    STOPPED,
+    Block,
+    BulletList,
+    Decision,
+    Paragraph,
+    Reply,
+    Status,
+    status_group,
+)
 from bot.router import Command, Context
 from commands.parsing import names
 from commands.present import site_label
 from commands.reading import Reading, read_question
-
-RUNNING = frozenset({Status.OPEN})
-PARTIAL = frozenset({Status.REDUCED, Status.CASE_BY_CASE})
-STOPPED = frozenset({Status.CANCELLED, Status.CLOSED})
 
 
 def verdict(asked: Status | None, status: Status | None) -> str:
@@ -151,14 +159,6 @@ def _answer(
     )
 
 
-def _group(status: Status | None) -> str:
-    if status is None:
-        return "none"
-    if status in RUNNING:
-        return "open"
-    return "partial" if status in PARTIAL else "stopped"
-
-
 async def _overview_answer(ctx: Context, reading: Reading) -> Reply:
     assert reading.day is not None
     day = reading.day
@@ -180,12 +180,12 @@ async def _overview_answer(ctx: Context, reading: Reading) -> Reply:
                 + ", "
                 + ctx.t("decision.no_ref", no=d.no)
             )
-        groups[_group(d.status if d else None)].append(label)
-        group = _group(d.status if d else None)
+        groups[status_group(d.status if d else None)].append(label)
+        group = status_group(d.status if d else None)
         items.extend(_fact(row, s, day, group) for s in row.scope(all_sites))
     wanted = ["open", "partial", "stopped"]
     if reading.asked is not None:
-        wanted = [_group(reading.asked)]
+        wanted = [status_group(reading.asked)]
     blocks: list[Block] = []
     for g in wanted:
         title = ctx.t(f"overview.{g}")
