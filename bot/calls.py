@@ -11,15 +11,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
 from bot.appointments import Appointment, redact_phones
-from bot.decisions import resolve
+from bot.decisions import latest_by_day, resolve
 from bot.errors import DomainError
 from bot.i18n import t
 from bot.marks import mark_appointments
-from bot.model import ALL_SITES, Actor, Decision, Lang, Paragraph, Reply, RoomRef, Status
+from bot.model import ALL_SITES, Actor, Lang, Paragraph, Reply, RoomRef, Status
 from bot.notify import MAX_DAYS
 
 if TYPE_CHECKING:
@@ -98,11 +98,7 @@ async def build_call_list(
     if (last - first).days >= MAX_DAYS:
         raise CallError(t(lang, "notify.too_long", days=MAX_DAYS))
     scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
-    latest: dict[date, list[Decision]] = {}
-    day = first
-    while day <= last:
-        latest[day] = await uow.decisions.latest_covering(day, services=[service])
-        day += timedelta(days=1)
+    latest = await latest_by_day(uow, service=service, first=first, last=last)
     wanted = []
     for a in await uow.appointments.in_scope(service=service, sites=scope, first=first, last=last):
         d = resolve(latest[a.day], service=service, site=a.site, day=a.day)

@@ -156,6 +156,19 @@ class BoardRow:
         return (ALL_SITES,) if set(self.sites) == set(all_sites) else self.sites
 
 
+async def latest_by_day(
+    uow: UnitOfWork, *, service: str, first: date, last: date
+) -> dict[date, list[Decision]]:
+    """The latest decisions covering each day of ``first..last`` for one service (what
+    :func:`resolve` picks from), one lookup per day."""
+    latest: dict[date, list[Decision]] = {}
+    day = first
+    while day <= last:
+        latest[day] = await uow.decisions.latest_covering(day, services=[service])
+        day += timedelta(days=1)
+    return latest
+
+
 async def board(
     uow: UnitOfWork,
     *,

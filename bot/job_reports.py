@@ -16,9 +16,10 @@ from babel import Locale
 
 from bot.catalog import Catalog
 from bot.clock import Clock
+from bot.dates import Period
 from bot.events import DecisionRecorded, DecisionRevoked, EventBus
 from bot.i18n import fmt_period, t
-from bot.model import BulletList, Decision, Lang, Paragraph, Reply, RoomRef, Status
+from bot.model import ALL_SITES, BulletList, Decision, Lang, Paragraph, Reply, RoomRef, Status
 from bot.notify import (
     MESSAGED,
     DraftStats,
@@ -399,7 +400,7 @@ class JobWatch:
 
 
 def _overlaps(job: Job, d: Decision) -> bool:
-    last = d.last_day or job.last_day
-    if d.first_day > job.last_day or last < job.first_day:
+    """The decision covers some day and site of the job."""
+    if not Period(d.first_day, d.last_day).overlaps(Period(job.first_day, job.last_day)):
         return False
-    return d.site == "all" or d.site in job.sites
+    return d.site == ALL_SITES or d.site in job.sites

@@ -27,7 +27,7 @@ from babel.dates import format_date
 
 from bot.appointments import Appointment
 from bot.catalog import Catalog
-from bot.decisions import resolve
+from bot.decisions import latest_by_day, resolve
 from bot.errors import DomainError
 from bot.i18n import fmt_day, t
 from bot.model import ALL_SITES, LANGS, Actor, Decision, Lang, RoomRef, Status
@@ -36,17 +36,6 @@ from bot.sms import segments
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork
 
-JOB_STATES = ("draft", "running", "paused", "done", "aborted")
-MSG_STATES = (
-    "pending",
-    "sending",
-    "submitted",
-    "delivered",
-    "failed",
-    "expired",
-    "uncertain",
-    "cancelled",
-)
 # new state -> the states it may come from (the only moves the store makes)
 FORWARD: Mapping[str, tuple[str, ...]] = {
     "sending": ("pending",),
@@ -208,7 +197,8 @@ class JobRepository(Protocol):
     async def update(self, no: int, *, expect: Sequence[str] | None = None, **fields: Any) -> bool:
         """``expect``: only if the job is in one of these states (False: it was not)."""
 
-    async def add_messages(self, job_no: int, rows: Sequence[NewMessage]) -> None: ...
+    async def add_messages(self, job: Job, rows: Sequence[NewMessage]) -> None:
+        """The job's messages, due from its creation."""
 
     async def already_messaged(
         self, *, service: str, first: date, last: date
@@ -239,7 +229,7 @@ class JobRepository(Protocol):
 
     async def submitted_many(
         self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime, worker: str
-    ) -> int:
+    ) -> None:
         """(message id, provider id) pairs the gateway accepted: sending -> submitted."""
 
     async def heartbeat(self, ids: Sequence[int], *, worker: str, now: datetime) -> None: ...
@@ -348,6 +338,7 @@ async def in_force(
     first: date,
     last: date,
     notifying_only: bool = False,
+    latest: Mapping[date, list[Decision]] | None = None,
 ) -> dict[str, str | None]:
     """For each "day|site" of the scope, what the decisions in force mean for a message:
     "cancelled" (cancelled or closed), "contact" (case by case), "open", "reduced", or None
@@ -355,18 +346,18 @@ async def in_force(
 
     Stored with a draft and compared at approval and resumption: a job is sent only on
     what its dry run showed. ``notifying_only``: only "cancelled" and "contact" count.
+    ``latest``: the caller's :func:`latest_by_day` of the period, if it has it.
     """
+    if latest is None:
+        latest = await latest_by_day(uow, service=service, first=first, last=last)
     out: dict[str, str | None] = {}
-    day = first
-    while day <= last:
-        latest = await uow.decisions.latest_covering(day, services=[service])
+    for day, covering in sorted(latest.items()):
         for site in sites:
-            d = resolve(latest, service=service, site=site, day=day)
+            d = resolve(covering, service=service, site=site, day=day)
             meaning = message_kind(d) or (None if d is None else str(d.status))
             if notifying_only and meaning not in ("cancelled", "contact"):
                 meaning = None
             out[f"{day.isoformat()}|{site}"] = meaning
-        day += timedelta(days=1)
     return out
 
 
@@ -426,12 +417,10 @@ async def draft_job(
         raise DomainError(t(lang, "notify.too_long", days=MAX_DAYS))
     scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
     stats = DraftStats()
-    stats.in_force = await in_force(uow, service=service, sites=scope, first=first, last=last)
-    latest: dict[date, list[Decision]] = {}
-    day = first
-    while day <= last:
-        latest[day] = await uow.decisions.latest_covering(day, services=[service])
-        day += timedelta(days=1)
+    latest = await latest_by_day(uow, service=service, first=first, last=last)
+    stats.in_force = await in_force(
+        uow, service=service, sites=scope, first=first, last=last, latest=latest
+    )
     appointments: list[Appointment] = await uow.appointments.in_scope(
         service=service, sites=scope, first=first, last=last
     )
@@ -554,6 +543,7 @@ async def _create_job(
     decisions: tuple[int, ...],
     summary: Mapping[str, Any],
     rows: Sequence[NewMessage],
+    corrects: int | None = None,
     **extra: Any,
 ) -> Job:
     """A draft with its messages; the next job number (handed out in order, like decision
@@ -574,10 +564,11 @@ async def _create_job(
         created_at=now,
         decisions=decisions,
         summary=summary,
+        corrects=corrects,
     )
     await _record(uow, job, "job-drafted", actor, now, **extra)
     await uow.jobs.add(job)
-    await uow.jobs.add_messages(job.no, rows)
+    await uow.jobs.add_messages(job, rows)
     return job
 
 
@@ -597,24 +588,29 @@ async def draft_correction(
     if of.kind != "notify":
         raise JobError(t(lang, "notify.correct_correction", no=of.no))
     stats = DraftStats()
+    latest = await latest_by_day(uow, service=of.service, first=of.first_day, last=of.last_day)
     stats.in_force = await in_force(
-        uow, service=of.service, sites=of.sites, first=of.first_day, last=of.last_day
+        uow,
+        service=of.service,
+        sites=of.sites,
+        first=of.first_day,
+        last=of.last_day,
+        latest=latest,
     )
     sent = await uow.jobs.messages(of.no, MESSAGED)
-    latest: dict[date, list[Decision]] = {}
+    ids = sorted({i for m in sent for i in m.appointments})  # one query, not one per message
+    by_id = {a.id: a for a in await uow.appointments.get_many(ids)}
+    marks = await uow.marks.of(ids)
     rows: list[NewMessage] = []
     suppressed = await uow.suppressions.among(sorted({m.phone for m in sent}))
     earlier = await uow.jobs.already_messaged(
         service=of.service, first=of.first_day, last=of.last_day
     )
     for m in sent:
-        if m.day not in latest:
-            latest[m.day] = await uow.decisions.latest_covering(m.day, services=[of.service])
         stats.appointments += len(m.appointments)
         # "Maintained after all" only where an `open` decision now says so, for every
         # appointment of the message (revoked with nothing in force is not "maintained").
-        appts = await uow.appointments.get_many(m.appointments)
-        marks = await uow.marks.of(list(m.appointments))
+        appts = [by_id[i] for i in m.appointments if i in by_id]
         now_open = []
         for a in appts:
             d = resolve(latest[m.day], service=of.service, site=a.site, day=m.day)
@@ -652,30 +648,22 @@ async def draft_correction(
         )
     if not rows:
         return None, stats
-    await uow.ledger.lock()
-    no = await uow.jobs.next_no()
-    job = replace(
-        of,
-        no=no,
+    job = await _create_job(
+        uow,
         kind="correction",
-        state="draft",
-        room=actor.room,
-        lang=lang,
-        created_by=actor.id,
+        actor=actor,
         creator_key=creator_key,
-        created_at=now,
+        service=of.service,
+        sites=of.sites,
+        first=of.first_day,
+        last=of.last_day,
+        lang=lang,
+        now=now,
+        decisions=of.decisions,
         summary=stats.to_json(),
-        approved_by=None,
-        approved_at=None,
-        expires_at=None,
-        finished_at=None,
+        rows=rows,
         corrects=of.no,
-        progress_at=None,
-        progress_step=0,
     )
-    await _record(uow, job, "job-drafted", actor, now)
-    await uow.jobs.add(job)
-    await uow.jobs.add_messages(no, rows)
     return job, stats
 
 

@@ -126,9 +126,8 @@ class SqlJobs(_Repo):
         done = await self.conn.execute(query.values(**values))
         return bool(done.rowcount)
 
-    async def add_messages(self, job_no: int, rows: Sequence[NewMessage]) -> None:
-        job = await self.get(job_no)
-        assert job is not None
+    async def add_messages(self, job: Job, rows: Sequence[NewMessage]) -> None:
+        job_no = job.no
         values = [
             {
                 "job_no": job_no,
@@ -222,11 +221,10 @@ class SqlJobs(_Repo):
 
     async def submitted_many(
         self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime, worker: str
-    ) -> int:
+    ) -> None:
         if not items:
-            return 0
-        s = T.sms.c
-        assert FORWARD["submitted"] == ("sending",)
+            return
+        s = T.sms.c  # sending -> submitted (FORWARD), for this worker's rows only
         # one executemany: a batch of gateway acceptances in a single round trip
         await self.conn.execute(
             update(T.sms)
@@ -239,7 +237,6 @@ class SqlJobs(_Repo):
             ),
             [{"m_id": i, "m_provider_id": pid} for i, pid in items],
         )
-        return len(items)
 
     async def heartbeat(self, ids: Sequence[int], *, worker: str, now: datetime) -> None:
         """A live sender's rows in ``sending`` are not stale: nobody reconciles them."""

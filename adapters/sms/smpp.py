@@ -59,6 +59,7 @@ from smpplib import exceptions as smpp_exceptions
 from smpplib import gsm
 from smpplib import smpp as smpp_pdu
 
+from adapters.sms.quiet import warnings_only
 from bot.appointments import classify_phone
 from bot.config import SmppSettings
 from bot.sms import (
@@ -121,19 +122,8 @@ _BACKOFF: Final = (0.0, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0)
 _UNBIND_WAIT_MAX: Final = 5.0
 
 # smpplib logs every PDU in hex at DEBUG (destination and source addresses included).
-# Our clients log on this one logger, held at WARNING; the filter survives a later
-# logging.config.dictConfig() resetting the level of existing loggers.
+# Our clients log on this one logger, held at WARNING (adapters.sms.quiet).
 _SMPPLIB_LOGGER: Final = "smpp.Client"
-
-
-def _warnings_only(record: logging.LogRecord) -> bool:
-    return record.levelno >= logging.WARNING
-
-
-def _silence_smpplib_logs() -> None:
-    logger = logging.getLogger(_SMPPLIB_LOGGER)
-    logger.setLevel(logging.WARNING)
-    logger.addFilter(_warnings_only)  # a no-op when already there
 
 
 class SmppBindError(ConnectionError):
@@ -316,7 +306,7 @@ class SmppGateway:
         self._generation = 0  # +1 per successful bind; stale deliver_sm acks are dropped
         self._pending: dict[int, _SubmitCmd] = {}  # sequence_number -> written submit_sm
         self._issued: OrderedDict[str, bool] = OrderedDict()
-        _silence_smpplib_logs()
+        warnings_only(_SMPPLIB_LOGGER)
 
     # --- SmsGateway ------------------------------------------------------------------
 

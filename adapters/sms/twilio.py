@@ -33,6 +33,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
+from adapters.sms.quiet import warnings_only
 from bot.config import TwilioSettings
 from bot.sms import (
     ErrorKind,
@@ -89,20 +90,8 @@ _CLOCK_SKEW: Final = timedelta(minutes=2)
 _RECENT: Final = 50
 
 # The twilio library logs every request at INFO, including query strings (a message
-# list filtered by To=<number>). Keep those loggers at WARNING; the filter survives a
-# later logging.config.dictConfig() that resets the level of existing loggers.
+# list filtered by To=<number>): kept at WARNING (adapters.sms.quiet).
 _TWILIO_HTTP_LOGGERS: Final = ("twilio.http_client", "twilio.async_http_client")
-
-
-def _warnings_only(record: logging.LogRecord) -> bool:
-    return record.levelno >= logging.WARNING
-
-
-def _silence_twilio_http_logs() -> None:
-    for name in _TWILIO_HTTP_LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.WARNING)
-        logger.addFilter(_warnings_only)  # a no-op when already there
 
 
 def receipt_state(status: str) -> ReceiptState:
@@ -151,7 +140,7 @@ class TwilioGateway:
         self._client: Any = None  # twilio.rest.Client, created in start() (needs a loop)
         self._http: Any = None  # its AsyncTwilioHttpClient (owns an aiohttp session)
         self._sink: ReceiptSink | None = None
-        _silence_twilio_http_logs()
+        warnings_only(*_TWILIO_HTTP_LOGGERS)
 
     # -- lifecycle -------------------------------------------------------------------
 
@@ -159,7 +148,6 @@ class TwilioGateway:
         self._sink = sink
         if self._client is not None:
             return
-        _silence_twilio_http_logs()
         # No max_retries: the client would then retry POSTs itself (aiohttp_retry), and
         # a retried create can send the same SMS twice. Retrying is the core's job.
         self._http = AsyncTwilioHttpClient(timeout=self._timeout)

@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 from adapters.sms.twilio import EMPTY_TWIML, INBOUND_PATH, STATUS_PATH, TwilioGateway
 from adapters.web import WebServer
 from bot.config import TwilioSettings
-from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, ReceiptSink, UnknownOutcome
+from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, UnknownOutcome
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 # Fake Belgian mobile numbers (the 0470 00 01xx block); never real ones.
@@ -422,11 +422,3 @@ async def test_rate_helpers(fake: FakeTwilio, wired: Wired) -> None:
 def test_an_empty_auth_token_is_refused() -> None:
     with pytest.raises(ValueError, match="CRISISCELL_TWILIO_TOKEN"):
         TwilioGateway(settings("http://127.0.0.1:9"), "")
-
-
-def test_gateway_satisfies_the_port() -> None:
-    from bot.sms import SmsGateway
-
-    gateway: SmsGateway = TwilioGateway(settings("http://127.0.0.1:9"), AUTH_TOKEN)
-    sink: ReceiptSink = RecordingSink()
-    assert gateway.name == "twilio" and sink is not None
