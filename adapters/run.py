@@ -13,12 +13,18 @@ from collections.abc import Awaitable, Callable, Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from adapters.runtime import Runtime, backup_settings, build_runtime, data_dir, matrix_store
+from adapters.runtime import (
+    Runtime,
+    backup_settings,
+    build_runtime,
+    data_dir,
+    deliveries,
+    matrix_store,
+)
 from adapters.sms.service import build_sender, web_listen
 from adapters.status_cli import publish_health
 from adapters.status_web import StatusSite
 from adapters.web import WebServer
-from bot.briefing import BriefingScheduler
 from bot.config import ConfigError, Settings
 from bot.lease import LeaseKeeper
 from bot.outbox import OutboxSender
@@ -150,22 +156,9 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
         sender = OutboxSender(runtime.db.uow, runtime.wall_clock, ports)
         for adapter in adapters:
             adapter.sender = sender
-        sms.on_outbox = sender.wake
-        sms.receipts.on_change = sender.wake
-
-        def wake_all() -> None:
-            sender.wake()  # replies and alerts
-            sms.wake()  # an approved or resumed job
-
-        runtime.dispatcher.on_commit = wake_all
-        briefings = BriefingScheduler(
-            runtime.db.uow, runtime.clock, runtime.catalog, settings.bot.language, sender.wake
-        )
         log.info("crisiscell running: %s; SMS gateway %s", ", ".join(ports), sms.gateway.name)
         tasks = [asyncio.create_task(job(stop)) for job in jobs]
-        tasks.append(asyncio.create_task(sender.run(), name="outbox-sender"))
-        tasks.append(asyncio.create_task(briefings.run(), name="briefings"))
-        tasks.append(asyncio.create_task(sms.run(), name="sms-sender"))
+        tasks += [asyncio.create_task(c, name=n) for n, c in deliveries(runtime, sender, sms)]
         if settings.appointments.retention_days:
             tasks.append(asyncio.create_task(retention(settings, runtime), name="retention"))
         if settings.backup.interval_minutes:

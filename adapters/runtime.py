@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from platformdirs import user_data_dir
 
 from adapters.exports import FileExporter
+from bot.briefing import BriefingScheduler
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -18,9 +21,10 @@ from bot.events import EventBus
 from bot.health import Health
 from bot.job_reports import JobWatch
 from bot.notify import NotifyOptions
+from bot.outbox import OutboxSender
 from bot.plan import Alerts
 from bot.roles import Directory
-from bot.sending import SendOptions
+from bot.sending import SendOptions, SmsSender
 from commands import build_router
 from commands.questions import answer_question
 from commands.reading import mentions_service
@@ -133,3 +137,35 @@ async def build_runtime(
     wall_clock = SystemClock(settings.bot.timezone)
     health = Health(wall_clock)
     return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher, health)
+
+
+def deliveries(
+    runtime: Runtime, sender: OutboxSender, sms: SmsSender | None
+) -> list[tuple[str, Coroutine[Any, Any, None]]]:
+    """What a process that answers chat runs beside it, wired to wake on each commit: the
+    outbox sender (replies, alerts), the SMS sender (an approved or resumed job; its
+    progress and receipts wake the outbox) and the morning briefing. (name, coroutine)."""
+    if sms is not None:
+        sms.on_outbox = sender.wake
+        sms.receipts.on_change = sender.wake
+
+    def wake_all() -> None:
+        sender.wake()
+        if sms is not None:
+            sms.wake()
+
+    runtime.dispatcher.on_commit = wake_all
+    briefings = BriefingScheduler(
+        runtime.db.uow,
+        runtime.clock,
+        runtime.catalog,
+        runtime.settings.bot.language,
+        sender.wake,
+    )
+    out: list[tuple[str, Coroutine[Any, Any, None]]] = [
+        ("outbox-sender", sender.run()),
+        ("briefings", briefings.run()),
+    ]
+    if sms is not None:
+        out.append(("sms-sender", sms.run()))
+    return out

@@ -667,6 +667,52 @@ async def draft_correction(
     return job, stats
 
 
+@dataclass(frozen=True)
+class ToCall:
+    """A patient the cell phones for a job (``crisiscell notify report``)."""
+
+    reason: str  # the message's state, "opted-out (STOP)" or "no-mobile (<kind>)"
+    appointment: Appointment
+    phone: str
+    lang: str
+    error: str = ""
+
+
+async def patients_to_call(uow: UnitOfWork, job: Job) -> list[ToCall]:
+    """Messages that failed, expired or may not have left; and, for a notification job,
+    the patients it could not text (no mobile number, or STOP) whose appointment the
+    decisions, as they stand now, cancel (unless their doctor maintained it)."""
+    out: list[ToCall] = []
+    sent = await uow.jobs.messages(job.no, TO_CALL)
+    ids = sorted({i for m in sent for i in m.appointments})
+    by_id = {a.id: a for a in await uow.appointments.get_many(ids)}
+    for m in sent:
+        for i in m.appointments:
+            if i in by_id:  # not purged since
+                out.append(ToCall(m.state, by_id[i], m.phone, m.lang, m.error or ""))
+    if job.kind != "notify":
+        return out
+    latest = await latest_by_day(uow, service=job.service, first=job.first_day, last=job.last_day)
+    scope = await uow.appointments.in_scope(
+        service=job.service, sites=job.sites, first=job.first_day, last=job.last_day
+    )
+    stopped = await uow.suppressions.among(
+        sorted({a.phone for a in scope if a.phone and a.phone_kind == "mobile"})
+    )
+    marks = await uow.marks.of([a.id for a in scope])
+    for a in scope:
+        if a.phone_kind == "mobile" and a.phone not in stopped:
+            continue
+        if a.id in marks and marks[a.id].outcome == "maintained":
+            continue  # kept by the doctor: nobody calls to cancel it
+        if not message_kind(resolve(latest[a.day], service=a.service, site=a.site, day=a.day)):
+            continue
+        opted_out = a.phone in stopped and a.phone_kind == "mobile"
+        reason = "opted-out (STOP)" if opted_out else f"no-mobile ({a.phone_kind})"
+        out.append(ToCall(reason, a, a.phone or "", a.language))
+    return out
+
+
 async def _record(
     uow: UnitOfWork, job: Job, type: str, actor: Actor, at: datetime, **extra: Any
 ) -> None:

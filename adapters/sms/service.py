@@ -10,7 +10,6 @@ import logging
 import os
 import signal
 import socket
-from datetime import date
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -19,9 +18,7 @@ from adapters.runtime import Runtime, build_runtime, send_options
 from adapters.sms import build_gateway
 from adapters.web import WebServer
 from bot.config import Settings
-from bot.decisions import resolve
-from bot.model import Decision
-from bot.notify import TO_CALL, message_kind
+from bot.notify import patients_to_call
 from bot.sending import ReceiptHandler, SmsSender
 from storage.db import Database
 
@@ -120,66 +117,26 @@ async def write_report(db: Database, settings: Settings, job_no: int, out: TextI
     buf = io.StringIO()
     writer = csv.writer(buf)
     writer.writerow(REPORT_COLUMNS)
-    rows = 0
-    async with db.uow() as uow:
+    async with db.reader() as uow:
         job = await uow.jobs.get(job_no)
         if job is None:
             raise LookupError(f"there is no job #{job_no}")
-        for m in await uow.jobs.messages(job_no, TO_CALL):
-            for a in await uow.appointments.get_many(m.appointments) or []:
-                writer.writerow(
-                    (
-                        job_no,
-                        m.state,
-                        a.id,
-                        a.day.isoformat(),
-                        a.start.astimezone(tz).strftime("%H:%M"),
-                        catalog.service_name(a.service, "en"),
-                        catalog.site_name(a.site, "en"),
-                        m.phone,
-                        m.lang,
-                        m.error or "",
-                    )
-                )
-                rows += 1
-        if job.kind == "notify":
-            latest: dict[date, list[Decision]] = {}
-            scope = await uow.appointments.in_scope(
-                service=job.service, sites=job.sites, first=job.first_day, last=job.last_day
+        calls = await patients_to_call(uow, job)
+    for c in calls:
+        a = c.appointment
+        writer.writerow(
+            (
+                job_no,
+                c.reason,
+                a.id,
+                a.day.isoformat(),
+                a.start.astimezone(tz).strftime("%H:%M"),
+                catalog.service_name(a.service, "en"),
+                catalog.site_name(a.site, "en"),
+                c.phone,
+                c.lang,
+                c.error,
             )
-            stopped = await uow.suppressions.among(
-                sorted({a.phone for a in scope if a.phone and a.phone_kind == "mobile"})
-            )
-            marks = await uow.marks.of([a.id for a in scope])
-            for a in scope:
-                if a.phone_kind == "mobile" and a.phone not in stopped:
-                    continue
-                if a.id in marks and marks[a.id].outcome == "maintained":
-                    continue  # kept by the doctor: nobody calls to cancel it
-                if a.day not in latest:
-                    latest[a.day] = await uow.decisions.latest_covering(
-                        a.day, services=[job.service]
-                    )
-                if not message_kind(
-                    resolve(latest[a.day], service=a.service, site=a.site, day=a.day)
-                ):
-                    continue
-                writer.writerow(
-                    (
-                        job_no,
-                        "opted-out (STOP)"
-                        if a.phone in stopped and a.phone_kind == "mobile"
-                        else f"no-mobile ({a.phone_kind})",
-                        a.id,
-                        a.day.isoformat(),
-                        a.start.astimezone(tz).strftime("%H:%M"),
-                        catalog.service_name(a.service, "en"),
-                        catalog.site_name(a.site, "en"),
-                        a.phone or "",
-                        a.language,
-                        "",
-                    )
-                )
-                rows += 1
+        )
     await asyncio.to_thread(out.write, buf.getvalue())
-    return rows
+    return len(calls)

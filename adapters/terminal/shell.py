@@ -16,10 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from adapters.runtime import Runtime, data_dir
+from adapters.runtime import Runtime, data_dir, deliveries
 from adapters.sms.service import build_sender
 from adapters.terminal.render import render_text
-from bot.briefing import BriefingScheduler
 from bot.clock import DrillClock
 from bot.model import Incoming, RoomRef, room_ref
 from bot.outbox import OutboxSender
@@ -40,15 +39,17 @@ class ShellChat:
 
     platform = "shell"
 
-    def __init__(self, emit: Callable[[str], None]) -> None:
+    def __init__(self, emit: Callable[[OutboxItem], None]) -> None:
         self.emit = emit
         self.collected: list[OutboxItem] | None = None
+        self.expected: frozenset[int] = frozenset()  # the current input's replies
 
     async def deliver(self, item: OutboxItem) -> None:
-        if self.collected is not None:
+        # an alert the background sweep delivers meanwhile is not this input's reply
+        if self.collected is not None and item.id in self.expected:
             self.collected.append(item)
         else:
-            self.emit(render_text(item.reply))
+            self.emit(item)
 
 
 class Shell:
@@ -67,11 +68,12 @@ class Shell:
         self.chat = ShellChat(self._print_text)
         self.sender = OutboxSender(runtime.db.uow, runtime.wall_clock, {"shell": self.chat})
 
-    def _print_text(self, text: str) -> None:
+    def _print_text(self, item: OutboxItem) -> None:
+        """Something said in the room on its own (an alert, a briefing, job progress)."""
+        text = render_text(item.reply)
         if self.jsonl:
-            self._write_json(
-                {"input": None, "user": None, "replies": [{"text": text, "facts": {}}]}
-            )
+            reply = {"text": text, "facts": item.reply.facts}
+            self._write_json({"input": None, "user": None, "replies": [reply]})
         else:
             self.out.write(text + "\n\n")
             self.out.flush()
@@ -113,6 +115,7 @@ class Shell:
         handled = await self.runtime.dispatcher.handle(incoming)
         if self.jsonl:
             self.chat.collected = []
+            self.chat.expected = frozenset(i.id for i in handled.items)
             try:
                 await self.sender.deliver_in_turn(handled.items)
                 replies = [i.reply for i in self.chat.collected]
@@ -206,27 +209,7 @@ async def run_shell(
     # its shifted clock must never touch real jobs' messages.
     drill = isinstance(runtime.clock, DrillClock)
     sms = None if drill else build_sender(runtime, data_dir(), None)
-    if sms is not None:
-        sms.on_outbox = shell.sender.wake
-
-    def wake_all() -> None:
-        shell.sender.wake()
-        if sms is not None:
-            sms.wake()
-
-    runtime.dispatcher.on_commit = wake_all
-    briefings = BriefingScheduler(
-        runtime.db.uow,
-        runtime.clock,
-        runtime.catalog,
-        runtime.settings.bot.language,
-        shell.sender.wake,
-    )
-    sender_task = asyncio.create_task(shell.sender.run(), name="outbox-sender")
-    briefing_task = asyncio.create_task(briefings.run(), name="briefings")
-    tasks = [sender_task, briefing_task]
-    if sms is not None:
-        tasks.append(asyncio.create_task(sms.run(), name="sms-sender"))
+    tasks = [asyncio.create_task(c, name=n) for n, c in deliveries(runtime, shell.sender, sms)]
     save_history = _setup_readline(history) if (interactive and history) else (lambda: None)
     try:
         if interactive:
