@@ -26,7 +26,6 @@ import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import asyncpg
 from sqlalchemy import insert, update
 
 from bot.decisions import record_decision
@@ -35,6 +34,7 @@ from bot.model import ALL_SITES, Actor, Status, room_ref
 from storage import tables as T
 from storage.backup import backup, copy, restore
 from storage.db import Database
+from tests.harness import drop_pg_database, pg_execute
 
 START = datetime.fromisoformat("2022-05-15T09:12:00+02:00")
 ROOM = room_ref("shell", "bench")
@@ -184,14 +184,6 @@ async def fill_outbox(db: Database, n: int) -> float:
     return time.perf_counter() - t0
 
 
-async def admin(url: str, sql: str) -> None:
-    conn = await asyncpg.connect(url, timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def rate(rows: int, seconds: float) -> str:
     return f"{seconds:6.2f} s  {rows / seconds:>9,.0f} rows/s"
 
@@ -228,7 +220,7 @@ async def main() -> None:
         print(f"source verifies: {checked.checked:,} ledger entries; file {size / 1e6:.1f} MB")
 
         for name in names:
-            await admin(args.pg, f'CREATE DATABASE "{name}"')
+            await pg_execute(f'CREATE DATABASE "{name}"', args.pg)
         targets = [Database(f"{base}/{name}") for name in names]
         try:
             info = await copy(source, targets[0])
@@ -248,7 +240,7 @@ async def main() -> None:
                 await db.dispose()
             await source.dispose()
             for name in names:
-                await admin(args.pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await drop_pg_database(name, args.pg)
 
 
 if __name__ == "__main__":

@@ -5,13 +5,18 @@ from __future__ import annotations
 import asyncio
 import importlib.util
 import os
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime
 
 import pytest
 
-from tests.harness import Harness, pg_admin_url, pg_reachable
+from tests.harness import (
+    Harness,
+    create_pg_database,
+    drop_pg_database,
+    pg_admin_url,
+    pg_reachable,
+)
 from tests.synapse import Synapse, free_port
 
 REQUIRE_ALL = os.environ.get("CRISISCELL_REQUIRE_ALL") == "1"
@@ -29,32 +34,17 @@ def sqlite_url(tmp_path: object) -> str:
     return f"sqlite+aiosqlite:///{tmp_path}/crisiscell.sqlite3"
 
 
-def _pg_execute(sql: str) -> None:
-    import asyncpg
-
-    async def run() -> None:
-        conn = await asyncpg.connect(pg_admin_url(), timeout=5)
-        try:
-            await conn.execute(sql)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
-
-
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
     admin = pg_admin_url()
     if not asyncio.run(pg_reachable(admin)):
         skip_or_fail(f"PostgreSQL is not reachable at {admin} (set CRISISCELL_PG_URL)")
-    name = f"crisiscell_t_{uuid.uuid4().hex[:12]}"
-    _pg_execute(f'CREATE DATABASE "{name}"')
-    base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    name, url = asyncio.run(create_pg_database())
     try:
-        yield f"{base}/{name}"
+        yield url
     finally:
-        _pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        asyncio.run(drop_pg_database(name))
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

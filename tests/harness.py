@@ -45,6 +45,30 @@ async def pg_reachable(url: str) -> bool:
     return True
 
 
+async def pg_execute(sql: str, admin: str | None = None) -> None:
+    """One statement on the server's admin connection (CREATE or DROP DATABASE)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(admin or pg_admin_url(), timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+async def create_pg_database(admin: str | None = None) -> tuple[str, str]:
+    """A new, empty database on the admin URL's server: (its name, its SQLAlchemy URL)."""
+    admin = admin or pg_admin_url()
+    name = f"crisiscell_t_{uuid.uuid4().hex[:12]}"
+    await pg_execute(f'CREATE DATABASE "{name}"', admin)
+    base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
+    return name, f"{base}/{name}"
+
+
+async def drop_pg_database(name: str, admin: str | None = None) -> None:
+    await pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin)
+
+
 class Harness:
     def __init__(self, runtime: Runtime, clock: FakeClock) -> None:
         self.runtime = runtime

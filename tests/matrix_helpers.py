@@ -23,6 +23,9 @@ from nio import (
     RoomSendResponse,
     SyncResponse,
 )
+from signedjson.key import decode_verify_key_bytes
+from signedjson.sign import SignatureVerifyException, verify_signed_json
+from unpaddedbase64 import decode_base64
 
 from tests.synapse import Synapse, free_port
 
@@ -236,3 +239,13 @@ class BotProcess:
 
     def log(self) -> str:
         return (self.root / self.log_name).read_text(encoding="utf-8", errors="replace")
+
+
+def signed_by(obj: dict[str, Any], user_id: str, key: str) -> bool:
+    """signedjson's verdict: ``obj`` carries a valid ed25519 signature by ``key``."""
+    verify_key = decode_verify_key_bytes(f"ed25519:{key}", decode_base64(key))
+    try:
+        verify_signed_json(obj, user_id, verify_key)
+    except SignatureVerifyException:
+        return False
+    return True

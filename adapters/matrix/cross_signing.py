@@ -393,7 +393,8 @@ async def crypto_setup(api: KeysApi, vault: KeyVault, req: SetupRequest) -> Setu
             "account's recovery key, asked for when given no value), or replace them with "
             "--reset (everyone then sees that the bot's identity changed)"
         )
-    account = await query_account(api, user)
+    if out.changed:  # new or imported keys: what the homeserver publishes now
+        account = await query_account(api, user)
     if account.cross_signed(req.device_id):
         out.lines.append(f"device {req.device_id}: already cross-signed")
     else:

@@ -20,9 +20,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from signedjson.key import decode_verify_key_bytes
-from signedjson.sign import SignatureVerifyException, verify_signed_json
-from unpaddedbase64 import decode_base64
 
 from adapters.matrix.cross_signing import (
     Held,
@@ -37,7 +34,7 @@ from adapters.matrix.cross_signing import (
 from adapters.matrix.crypto_keys import CrossSigningKeys
 from adapters.matrix.errors import MatrixError
 from storage.db import Database
-from tests.matrix_helpers import BotProcess, Human
+from tests.matrix_helpers import BotProcess, Human, signed_by
 from tests.polling import until
 from tests.synapse import Synapse, free_port
 
@@ -84,16 +81,6 @@ def public(key_obj: dict[str, Any]) -> str:
     ((key_id, value),) = key_obj["keys"].items()
     assert key_id == f"ed25519:{value}"
     return str(value)
-
-
-def signed_by(obj: dict[str, Any], user_id: str, key: str) -> bool:
-    """signedjson's verdict: ``obj`` carries a valid ed25519 signature by ``key``."""
-    verify_key = decode_verify_key_bytes(f"ed25519:{key}", decode_base64(key))
-    try:
-        verify_signed_json(obj, user_id, verify_key)
-    except SignatureVerifyException:
-        return False
-    return True
 
 
 def assert_cross_signed(pub: Published, device_id: str) -> tuple[str, str]:

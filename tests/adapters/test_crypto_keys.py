@@ -9,8 +9,6 @@ import base58
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from signedjson.key import decode_verify_key_bytes
-from signedjson.sign import SignatureVerifyException, verify_signed_json
 from unpaddedbase64 import decode_base64
 
 from adapters.matrix.crypto_keys import (
@@ -25,17 +23,13 @@ from adapters.matrix.crypto_keys import (
     key_matches,
     verify_signature,
 )
+from tests.matrix_helpers import signed_by
 
 USER = "@crisiscell:hospital.example"
 
 
 def signedjson_ok(obj: dict[str, object], key: SigningKey) -> bool:
-    verify_key = decode_verify_key_bytes(f"ed25519:{key.public}", decode_base64(key.public))
-    try:
-        verify_signed_json(obj, USER, verify_key)
-    except SignatureVerifyException:
-        return False
-    return True
+    return signed_by(obj, USER, key.public)
 
 
 def test_signatures_are_what_signedjson_verifies() -> None:

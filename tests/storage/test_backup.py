@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import pytest
 from alembic import command
 from sqlalchemy import Connection, inspect, select, text
@@ -49,7 +48,13 @@ from tests.bot.test_notify import appt, seed, sender
 from tests.conftest import skip_or_fail
 from tests.fakes.clock import FakeClock
 from tests.fakes.sms import FakeGateway
-from tests.harness import Harness, pg_admin_url, pg_reachable
+from tests.harness import (
+    Harness,
+    create_pg_database,
+    drop_pg_database,
+    pg_admin_url,
+    pg_reachable,
+)
 
 START = datetime.fromisoformat("2022-05-15T09:12:00+02:00")  # a Sunday
 MARTIN = "@martin:hospital.example"
@@ -84,14 +89,6 @@ APPOINTMENTS = [
 NewDb = Callable[[str], Awaitable[Database]]
 
 
-async def _pg_admin(sql: str) -> None:
-    conn = await asyncpg.connect(pg_admin_url(), timeout=5)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 @pytest.fixture
 async def new_db(tmp_path: Path) -> AsyncIterator[NewDb]:
     """A factory of fresh, empty databases (not migrated): "sqlite" or "postgres"."""
@@ -105,11 +102,8 @@ async def new_db(tmp_path: Path) -> AsyncIterator[NewDb]:
             admin = pg_admin_url()
             if not await pg_reachable(admin):
                 skip_or_fail(f"PostgreSQL is not reachable at {admin} (set CRISISCELL_PG_URL)")
-            name = f"crisiscell_t_{uuid.uuid4().hex[:12]}"
-            await _pg_admin(f'CREATE DATABASE "{name}"')
+            name, url = await create_pg_database()
             created.append(name)
-            base = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
-            url = f"{base}/{name}"
         db = Database(url)
         opened.append(db)
         return db
@@ -118,7 +112,7 @@ async def new_db(tmp_path: Path) -> AsyncIterator[NewDb]:
     for db in opened:
         await db.dispose()
     for name in created:
-        await _pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await drop_pg_database(name)
 
 
 async def fill(h: Harness) -> None:
