@@ -4,8 +4,10 @@ The rules are explicit and deterministic (the design forbids relying on the defa
 generic date parser, which e.g. resolve a bare weekday to the past):
 
 * relative words: today / tomorrow / after tomorrow / yesterday (+ "in 3 days");
-* a weekday name ("lundi", "next monday", "volgende maandag", "nächsten Montag") is the next
-  such day strictly after ``today``;
+* a weekday name alone ("lundi", "on monday", "ce lundi", "am Montag") is the nearest such
+  day from ``today`` on -- today's own weekday is today ("mardi" typed on a Tuesday is that
+  Tuesday); with "next" ("next monday", "lundi prochain", "volgende maandag", "nächsten
+  Montag") it is the nearest such day strictly after ``today``;
 * numeric dates are day-first ("16/05", "16.05.2022", "16-5-22"), ISO "2022-05-16" is accepted;
 * named months: "16 mai", "May 16, 2022", "16th of May", "16. Mai", "1er mai", optionally
   preceded by a weekday which must match the date;
@@ -287,18 +289,21 @@ _IN_N_DAYS: Final = re.compile(
     r"(?:(?P<days>days?|jours?|dagen|dag|tagen|tag)|(?:weeks?|semaines?|weken|wochen|woche))"
 )
 
+# "next monday": strictly after today; "this monday": from today on, like "monday" alone
 _NEXT_BEFORE: Final = (
-    "next", "this", "coming", "this coming", "ce", "volgende", "komende", "deze",
-    "aanstaande", "nachsten", "nachste", "nachster", "naechsten", "naechste", "naechster",
-    "kommenden", "kommende", "kommender", "diesen", "dieser", "diese",
+    "next", "coming", "this coming", "volgende", "komende", "aanstaande", "nachsten",
+    "nachste", "nachster", "naechsten", "naechste", "naechster", "kommenden", "kommende",
+    "kommender",
 )  # fmt: skip
+_THIS_BEFORE: Final = ("this", "ce", "deze", "diesen", "dieser", "diese")
 _LAST_BEFORE: Final = (
     "last", "past", "previous", "vorige", "afgelopen", "letzten", "letzte", "letzter",
     "vergangenen", "vergangene", "vergangener", "vorigen",
 )  # fmt: skip
 
 _WEEKDAY_RELATIVE: Final = re.compile(
-    rf"(?:(?P<nb>{_alt(_NEXT_BEFORE)})\s|(?P<lb>{_alt(_LAST_BEFORE)})\s)?"
+    rf"(?:(?P<nb>{_alt(_NEXT_BEFORE)})\s|(?P<tb>{_alt(_THIS_BEFORE)})\s"
+    rf"|(?P<lb>{_alt(_LAST_BEFORE)})\s)?"
     rf"(?P<wd>{_WEEKDAY_LONG_RE})\.?"
     r"(?:\s(?:(?P<na>prochain|qui\svient|next|aanstaande|a\.?s\.?)"
     r"|(?P<la>dernier|passe|last|j\.?l\.?)))?"
@@ -469,7 +474,13 @@ def _nearest(day: int, month: int, today: date) -> date | None:
 
 
 def _next_weekday(weekday: int, today: date) -> date:
+    """The nearest such weekday strictly after today ("next tuesday")."""
     return today + timedelta(days=(weekday - today.weekday() - 1) % 7 + 1)
+
+
+def _coming_weekday(weekday: int, today: date) -> date:
+    """The nearest such weekday from today on ("tuesday" typed on a Tuesday is today)."""
+    return today + timedelta(days=(weekday - today.weekday()) % 7)
 
 
 def _previous_weekday(weekday: int, today: date) -> date:
@@ -545,7 +556,8 @@ def _parse_part(span: _Span, today: date) -> _Part:
         if is_last and not is_next:
             return _Part(span, value=_previous_weekday(weekday, today))
         if not is_last:
-            return _Part(span, value=_next_weekday(weekday, today), rolling=True)
+            day = _next_weekday(weekday, today) if is_next else _coming_weekday(weekday, today)
+            return _Part(span, value=day, rolling=True)
     part = _absolute(span, today)
     if part is not None:
         return part

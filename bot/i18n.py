@@ -113,12 +113,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Ersetzt: {nos}.",
     },
     "decision.no_ref": {"fr": "n°{no}", "en": "no. {no}", "nl": "nr. {no}", "de": "Nr. {no}"},
-    "decision.past": {
-        "fr": "Attention : cette période est déjà passée.",
-        "en": "Careful: this period is already in the past.",
-        "nl": "Let op: deze periode ligt al in het verleden.",
-        "de": "Achtung: dieser Zeitraum liegt bereits in der Vergangenheit.",
-    },
     "revoke.title": {
         "fr": "Décision révoquée",
         "en": "Decision revoked",
@@ -250,6 +244,16 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "“{text}”: {day} is not a {weekday}. Which one do you mean?",
         "nl": "“{text}”: {day} is geen {weekday}. Welke bedoelt u?",
         "de": "„{text}“: {day} ist kein {weekday}. Was meinen Sie?",
+    },
+    "date.past": {
+        "fr": "« {text} » tombe le {day}, qui est déjà passé (nous sommes le {today}) : "
+        "rien n'est enregistré. Donnez un jour à partir d'aujourd'hui.",
+        "en": "“{text}” falls on {day}, which is already past (today is {today}): nothing "
+        "was recorded. Give a day from today on.",
+        "nl": "“{text}” valt op {day}, en die dag is al voorbij (vandaag is het {today}): "
+        "er is niets vastgelegd. Geef een dag vanaf vandaag.",
+        "de": "„{text}“ fällt auf {day}, und dieser Tag ist schon vorbei (heute ist "
+        "{today}): nichts wurde erfasst. Geben Sie einen Tag ab heute an.",
     },
     "date.reversed": {
         "fr": "« {text} » : la fin est avant le début.",

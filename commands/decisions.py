@@ -54,9 +54,6 @@ async def decide(ctx: Context, args: str) -> list[Reply]:
     if req.note:
         blocks.append(Paragraph(ctx.t("decision.note", note=req.note)))
     blocks.append(Paragraph(recorded_by(ctx, recorded[0])))
-    last = req.period.last
-    if last is not None and last < ctx.today():
-        blocks.append(Paragraph(ctx.t("decision.past")))
     title = (
         ctx.t("decision.recorded.title")
         if len(recorded) == 1

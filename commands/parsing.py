@@ -225,6 +225,22 @@ def read_period(text: str, today: date, lang: Lang) -> Period:
     return period
 
 
+def refuse_past(period: Period, text: str, today: date, lang: Lang) -> None:
+    """A command acts from today on: a day that resolves to the past ("le 18" typed on the
+    30th, "hier") is asked back, never recorded or acted on."""
+    if period.first < today:
+        raise UsageError(
+            t(
+                lang,
+                "date.past",
+                text=text.strip(),
+                day=fmt_day(period.first, lang),
+                today=fmt_day(today, lang),
+            ),
+            show_usage=False,
+        )
+
+
 def read_day(text: str, today: date, lang: Lang) -> date:
     try:
         day = parse_day(text, today)
@@ -289,6 +305,7 @@ def parse_decide(text: str, *, catalog: Catalog, today: date, lang: Lang) -> Dec
     if not services:
         raise UsageError(t(lang, "parse.no_service"))
     period = read_period(when, today, lang)
+    refuse_past(period, when, today, lang)
     return DecideRequest(
         services=tuple(services),
         sites=tuple(sites or [ALL_SITES]),
@@ -334,6 +351,7 @@ def parse_scope(text: str, *, catalog: Catalog, today: date, lang: Lang) -> Scop
     period = read_period(f.rest, today, lang)
     if period.last is None:
         raise UsageError(t(lang, "notify.need_end"), show_usage=False)
+    refuse_past(period, f.rest, today, lang)
     return Scope(f.services[0], f.sites or (ALL_SITES,), period.first, period.last)
 
 

@@ -152,11 +152,14 @@ def test_datetime_today_is_accepted() -> None:
         ("zaterdag", SAT),
         ("Samstag", SAT),
         ("Sonnabend", SAT),
-        # today is a Sunday: "sunday" is the NEXT one, a week later
-        ("dimanche", SUN),
-        ("sunday", SUN),
-        ("zondag", SUN),
-        ("Sonntag", SUN),
+        # today is a Sunday: "sunday" alone is today
+        ("dimanche", TODAY),
+        ("sunday", TODAY),
+        ("zondag", TODAY),
+        ("Sonntag", TODAY),
+        ("ce dimanche", TODAY),
+        ("this sunday", TODAY),
+        ("am Sonntag", TODAY),
         # abbreviations
         ("lun", MON),
         ("lun.", MON),
@@ -173,9 +176,9 @@ def test_datetime_today_is_accepted() -> None:
         ("fri", FRI),
         ("sam", SAT),
         ("sat", SAT),
-        ("dim", SUN),
-        ("sun", SUN),
-        # "next" / "this" forms: all the next such day after today
+        ("dim", TODAY),
+        ("sun", TODAY),
+        # "next" forms: the next such day after today; "this" forms: from today on
         ("next monday", MON),
         ("Next Monday", MON),
         ("this monday", MON),
@@ -206,20 +209,50 @@ def test_datetime_today_is_accepted() -> None:
         ("last sunday", date(2022, 5, 8)),
     ],
 )
-def test_weekdays_are_strictly_after_today(text: str, expected: date) -> None:
+def test_weekdays_from_today_on(text: str, expected: date) -> None:
     assert parse_day(text, TODAY) == expected
 
 
 @pytest.mark.parametrize(
-    "text", ["monday", "lundi", "maandag", "Montag", "next monday", "ce lundi"]
+    "text", ["monday", "lundi", "maandag", "Montag", "ce lundi", "this monday", "op maandag"]
 )
-def test_weekday_on_that_same_weekday_is_a_week_later(text: str) -> None:
+def test_weekday_typed_on_that_weekday_is_today(text: str) -> None:
     monday = date(2022, 5, 16)
-    assert parse_day(text, monday) == date(2022, 5, 23)
+    assert parse_day(text, monday) == monday
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["next monday", "lundi prochain", "volgende maandag", "nächsten Montag", "coming monday"],
+)
+def test_next_weekday_typed_on_that_weekday_is_a_week_later(text: str) -> None:
+    assert parse_day(text, date(2022, 5, 16)) == date(2022, 5, 23)
+
+
+# Tuesday 17 May 2022 at 08:15, the drill: "mardi" is that morning's Tuesday, not the 24th.
+WEEK = [date(2022, 5, 16) + timedelta(days=i) for i in range(7)]
+NAMES = {
+    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+    "en": ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
+    "de": ("Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag", "Sonntag"),
+}
+NEXT = {"fr": "{} prochain", "en": "next {}", "nl": "volgende {}", "de": "nächsten {}"}
+
+
+@pytest.mark.parametrize("lang", sorted(NAMES))
+@pytest.mark.parametrize("today", WEEK, ids=lambda d: d.strftime("%a"))
+def test_every_weekday_on_every_day_of_a_week(lang: str, today: date) -> None:
+    for weekday, name in enumerate(NAMES[lang]):
+        ahead = (weekday - today.weekday()) % 7
+        assert parse_day(name, today) == today + timedelta(days=ahead), (name, today)
+        nxt = NEXT[lang].format(name)
+        assert parse_day(nxt, today) == today + timedelta(days=ahead or 7), (nxt, today)
 
 
 def test_weekday_from_other_days() -> None:
     assert parse_day("tuesday", date(2022, 5, 16)) == date(2022, 5, 17)
+    assert parse_day("mardi", date(2022, 5, 17)) == date(2022, 5, 17)
     assert parse_day("lundi", date(2022, 5, 17)) == date(2022, 5, 23)
     assert parse_day("vendredi", date(2022, 12, 31)) == date(2023, 1, 6)
 
@@ -855,11 +888,14 @@ def test_day_month_round_trips_near_today(today: date, offset: int) -> None:
 
 
 @given(today=todays, weekday=st.integers(min_value=0, max_value=6))
-def test_weekday_is_within_the_next_seven_days(today: date, weekday: int) -> None:
+def test_weekday_is_within_the_coming_seven_days(today: date, weekday: int) -> None:
     name = ("lundi", "tuesday", "woensdag", "Donnerstag", "vendredi", "saturday", "zondag")
     day = parse_day(name[weekday], today)
     assert day.weekday() == weekday
-    assert 1 <= (day - today).days <= 7
+    assert 0 <= (day - today).days <= 6
+    after = parse_day(f"next {name[weekday]}", today)
+    assert after.weekday() == weekday
+    assert 1 <= (after - today).days <= 7
 
 
 @given(today=todays, start=st.integers(-100, 100), length=st.integers(0, 60))

@@ -213,10 +213,11 @@ async def test_staff_cannot_revoke(bot: Harness) -> None:
     assert (await bot.facts("/status monday radiology"))["items"][0]["decision"] == 1
 
 
-async def test_past_period_is_recorded_with_a_warning(bot: Harness) -> None:
+async def test_past_period_is_asked_back_not_recorded(bot: Harness) -> None:
     text = await bot.text("/decide radiology cancelled 10/05")
     assert "Tuesday 10 May 2022" in text
-    assert "already in the past" in text
+    assert "already past" in text and "nothing was recorded" in text
+    assert (await bot.facts("/status radiology monday"))["items"][0]["decision"] is None
 
 
 async def test_revoke_says_what_applies_per_site(bot: Harness) -> None:
