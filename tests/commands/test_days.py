@@ -8,6 +8,7 @@ asked back and records nothing.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
@@ -32,7 +33,7 @@ MARTIN = "@martin:hospital.example"
 
 
 def at(day: date, hour: int = 8, minute: int = 15) -> datetime:
-    return datetime(day.year, day.month, day.day, hour, minute).astimezone()
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=ZoneInfo("Europe/Brussels"))
 
 
 def expected(today: date, weekday: int, *, after: bool = False) -> date:
@@ -92,9 +93,7 @@ async def test_tuesday_typed_on_tuesday_morning_is_that_tuesday(bot: Harness) ->
         ("/decide radiology cancelled last friday", "Friday 27 May 2022"),
     ],
 )
-async def test_a_command_for_a_past_day_is_asked_back(
-    bot: Harness, command: str, day: str
-) -> None:
+async def test_a_command_for_a_past_day_is_asked_back(bot: Harness, command: str, day: str) -> None:
     bot.clock.set(at(date(2022, 5, 30)))  # a Monday
     replies = await bot.say(command)
     assert replies[0].kind == "usage"
