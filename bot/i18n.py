@@ -497,6 +497,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "nl": "{answer} — {system}: {state} sinds {since} (mijlpaal door {name}).",
         "de": "{answer} — {system}: {state} seit {since} (Meilenstein von {name}).",
     },
+    "answer.context": {
+        "fr": "Informatique — {system} : {state} depuis le {since}.",
+        "en": "IT — {system}: {state} since {since}.",
+        "nl": "IT — {system}: {state} sinds {since}.",
+        "de": "IT — {system}: {state} seit {since}.",
+    },
+    "answer.context.none": {
+        "fr": "Informatique — {system} : aucun jalon enregistré.",
+        "en": "IT — {system}: no milestone recorded.",
+        "nl": "IT — {system}: geen mijlpaal vastgelegd.",
+        "de": "IT — {system}: kein Meilenstein erfasst.",
+    },
     "answer.system.none": {
         "fr": "Aucun jalon enregistré pour {system}.",
         "en": "No milestone recorded for {system}.",

@@ -6,6 +6,7 @@ rests on (number, status, period, note, who recorded it and when).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.decisions import BoardRow, board
@@ -19,6 +20,7 @@ from bot.model import (
     Block,
     BulletList,
     Decision,
+    Milestone,
     Paragraph,
     Reply,
     Status,
@@ -128,12 +130,18 @@ async def _service_answer(ctx: Context, reading: Reading) -> Reply:
     blocks: list[Block] = [Paragraph(x) for x in lines]
     if any(i["status"] is None for i in items):
         blocks.append(Paragraph(ctx.who_decides()))
+    context: list[dict[str, object]] = []
+    if reading.systems:  # "is radiology back?": the PACS's state follows, as context only
+        more, context = _system_lines(
+            ctx, await ctx.uow.plan.current(), reading.systems, context=True
+        )
+        blocks.extend(Paragraph(x) for x in more)
     if reading.typos:
         typo = ", ".join(
             f"“{k}” → {ctx.catalog.service_name(v, ctx.lang)}" for k, v in reading.typos.items()
         )
         blocks.append(Paragraph(ctx.t("answer.read_as", typos=typo)))
-    return _answer(ctx, reading, blocks, items)
+    return _answer(ctx, reading, blocks, items, context=context)
 
 
 def _answer(
@@ -142,21 +150,19 @@ def _answer(
     blocks: list[Block],
     items: list[dict[str, object]],
     title: str | None = None,
+    context: list[dict[str, object]] | None = None,
 ) -> Reply:
     assert reading.day is not None
-    return Reply(
-        kind="answer",
-        lang=ctx.lang,
-        title=title,
-        blocks=tuple(blocks),
-        facts={
-            "kind": "answer",
-            "intent": reading.intent,
-            "date": reading.day.isoformat(),
-            "items": items,
-            "reading": reading.to_json(),
-        },
-    )
+    facts: dict[str, object] = {
+        "kind": "answer",
+        "intent": reading.intent,
+        "date": reading.day.isoformat(),
+        "items": items,
+        "reading": reading.to_json(),
+    }
+    if context:
+        facts["systems"] = context  # the plan's state, for context: not the answer
+    return Reply(kind="answer", lang=ctx.lang, title=title, blocks=tuple(blocks), facts=facts)
 
 
 async def _overview_answer(ctx: Context, reading: Reading) -> Reply:
@@ -225,39 +231,57 @@ def _ask_back(ctx: Context, reading: Reading) -> Reply:
     )
 
 
-async def _system_answer(ctx: Context, reading: Reading) -> Reply:
-    current = await ctx.uow.plan.current()
+# "Is the PACS back?": restored is yes, degraded is partially, down or restoring is no.
+SYSTEM_ANSWER = {"restored": "yes", "degraded": "partially"}
+
+
+def _system_lines(
+    ctx: Context, current: Mapping[str, Milestone], systems: Sequence[str], *, context: bool
+) -> tuple[list[str], list[dict[str, object]]]:
+    """A line per system from the plan: the answer to a question about it, or (context)
+    one line under a service's answer -- never the answer about the service itself."""
     lines: list[str] = []
     items: list[dict[str, object]] = []
-    for system in reading.systems:
+    for system in systems:
         name = ctx.catalog.system_name(system, ctx.lang)
         m = current.get(system)
         if m is None:
-            lines.append(ctx.t("answer.system.none", system=name))
+            lines.append(
+                ctx.t("answer.context.none" if context else "answer.system.none", system=name)
+            )
             items.append({"system": system, "state": None, "eta": None, "answer": "none"})
             continue
-        answer = "yes" if m.state == "restored" else "no"
-        line = ctx.t(
-            "answer.system",
-            answer=ctx.t(f"answer.{answer}"),
-            system=name,
-            state=ctx.catalog.system_state_name(m.state, ctx.lang),
-            since=fmt_time(m.at, ctx.lang, ctx.clock.tz),
-            name=m.actor_name,
-        )
+        answer = SYSTEM_ANSWER.get(m.state, "no")
+        fields = {
+            "system": name,
+            "state": ctx.catalog.system_state_name(m.state, ctx.lang),
+            "since": fmt_time(m.at, ctx.lang, ctx.clock.tz),
+        }
+        if context:
+            line = ctx.t("answer.context", **fields)
+        else:
+            line = ctx.t(
+                "answer.system", answer=ctx.t(f"answer.{answer}"), name=m.actor_name, **fields
+            )
         if m.eta and m.state != "restored":
             line += " " + ctx.t("alert.eta", eta=fmt_time(m.eta, ctx.lang, ctx.clock.tz))
-        if m.note:
+        if m.note and not context:
             line += f" — {m.note}"
         lines.append(line)
-        items.append(
-            {
-                "system": system,
-                "state": m.state,
-                "eta": m.eta.astimezone(ctx.clock.tz).isoformat() if m.eta else None,
-                "answer": answer,
-            }
-        )
+        item: dict[str, object] = {
+            "system": system,
+            "state": m.state,
+            "eta": m.eta.astimezone(ctx.clock.tz).isoformat() if m.eta else None,
+        }
+        if not context:
+            item["answer"] = answer
+        items.append(item)
+    return lines, items
+
+
+async def _system_answer(ctx: Context, reading: Reading) -> Reply:
+    current = await ctx.uow.plan.current()
+    lines, items = _system_lines(ctx, current, reading.systems, context=False)
     return Reply(
         kind="answer",
         lang=ctx.lang,

@@ -214,7 +214,8 @@ class Reading:
     date_text: str | None = None
     suggestions: tuple[str, ...] = ()  # ask-back: service ids that look close
     typos: dict[str, str] = field(default_factory=dict)  # typed word -> service id
-    systems: tuple[str, ...] = ()  # system-status: the IT systems asked about
+    # the IT systems asked about (system-status), or the context of a service's answer
+    systems: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, object]:
         return {
@@ -449,21 +450,30 @@ RESTORE_PHRASES = _phrases(
 )
 
 
-def _systems(w: Words, toks: list[str], catalog: Catalog, services: list[str]) -> list[str]:
-    """IT systems asked about: named ("PACS", "medical records", "lab system"), or, with a
-    restoration word, the systems the named services depend on."""
+def _named_systems(toks: list[str], catalog: Catalog) -> tuple[list[str], set[int]]:
+    """IT systems named in the question ("PACS", "medical records", "lab system") and the
+    word positions they use. A system's one-word alias that is also a service name
+    ("labs") counts as the service, not the system."""
     found: list[str] = []
+    used: set[int] = set()
     i = 0
     while i < len(toks):
         span = catalog.system_at(toks, i)
-        # a system's short alias that is also a service name ("labs") counts as the service
         if span is not None and not (
             span.end - span.start == 1 and catalog.match_service(toks[i]) is not None
         ):
             found.append(span.entry.id)
+            used.update(range(span.start, span.end))
             i = span.end
         else:
             i += 1
+    return found, used
+
+
+def _systems(named: list[str], toks: list[str], catalog: Catalog, services: list[str]) -> list[str]:
+    """The systems a question is about: those named, or, with a restoration word ("is
+    radiology back?"), the systems the named services depend on."""
+    found = list(named)
     if not found and services and _find_phrase(toks, RESTORE_PHRASES):
         for service in services:
             found.extend(catalog.systems_for_service(service))
@@ -517,7 +527,8 @@ def read_question(text: str, *, catalog: Catalog, today: date, fallback: Lang) -
     if day is None and problem is None and (numbered := _day_number(w, today)):
         day, day_words = numbered
         date_text = w.text(day_words)
-    skip = set(day_words)
+    named, system_words = _named_systems(toks, catalog)
+    skip = set(day_words) | system_words
     services, typos = _services(w, catalog, skip)
     for acronym, service in ACRONYMS.items():
         if re.search(rf"\b{acronym}\b", text) and service not in services:
@@ -525,7 +536,8 @@ def read_question(text: str, *, catalog: Catalog, today: date, fallback: Lang) -
             w.used.update(i for i, t in enumerate(toks) if t == acronym.lower())
     w.used.update(day_words)
     asked = _asked(w, catalog, with_service=bool(services))
-    systems = _systems(w, toks, catalog, services)
+    w.used.update(system_words)
+    systems = _systems(named, toks, catalog, services)
     base = Reading(
         text=text,
         systems=tuple(systems),
@@ -542,10 +554,12 @@ def read_question(text: str, *, catalog: Catalog, today: date, fallback: Lang) -
     if problem == "vague" and (services or overview):
         return replace(base, why="vague-date")
     base = replace(base, day=day or today)
-    if systems:
-        return replace(base, intent="system-status")
+    # A service is answered from the cell's decisions, always: the systems behind it are
+    # context. Only a question naming no service is about the restoration plan.
     if services:
         return replace(base, intent="service-status")
+    if systems:
+        return replace(base, intent="system-status")
     if overview:
         return replace(base, intent="day-overview")
     guesses: list[str] = []

@@ -181,7 +181,7 @@ def _matrix(bot: Harness, text: str, room_id: str) -> Incoming:
 async def test_questions_about_the_plan_in_three_languages(bot: Harness) -> None:
     await bot.say("/milestone pacs restoring eta demain 18h", user=IT)
     await bot.say("/milestone labs restored : validated by the lab", user=IT)
-    text, f = await _ask(bot, "quand la radiologie sera-t-elle rétablie ?")
+    text, f = await _ask(bot, "quand le PACS sera-t-il rétabli ?")
     assert f["items"] == [
         {
             "system": "radiology-pacs",
@@ -192,6 +192,14 @@ async def test_questions_about_the_plan_in_three_languages(bot: Harness) -> None
     ]
     assert text.startswith("Non — PACS (radiologie) : en cours de rétablissement depuis")
     assert "Prévu : 16 mai 18:00." in text
+    # a service is answered from the decisions; the system behind it is context
+    text, f = await _ask(bot, "quand la radiologie sera-t-elle rétablie ?")
+    assert f["intent"] == "service-status" and f["items"][0]["status"] is None
+    assert text.startswith("Aucune décision enregistrée — radiologie")
+    assert f["systems"] == [
+        {"system": "radiology-pacs", "state": "restoring", "eta": "2022-05-16T18:00:00+02:00"}
+    ]
+    assert "Informatique — PACS (radiologie) : en cours de rétablissement depuis" in text
     text, f = await _ask(bot, "is the lab system working again?")
     assert f["items"][0]["answer"] == "yes" and text.startswith("Yes — laboratory system")
     text, f = await _ask(bot, "is PACS restored?")
@@ -203,9 +211,55 @@ async def test_questions_about_the_plan_in_three_languages(bot: Harness) -> None
     assert text == "No milestone recorded for medical records."
     text, f = await _ask(bot, "wanneer is het medisch dossier hersteld?")
     assert f["reading"]["lang"] == "nl" and text.startswith("Geen mijlpaal vastgelegd")
-    # a service question stays a service question
-    _, f = await _ask(bot, "is radiology open tomorrow?")
+    # a service question stays a service question, with no plan line unless asked
+    text, f = await _ask(bot, "is radiology open tomorrow?")
+    assert f["intent"] == "service-status" and "systems" not in f and "IT —" not in text
+
+
+async def test_a_service_is_answered_from_its_decision_never_from_the_plan(
+    bot: Harness,
+) -> None:
+    """The drill: PACS restored while the cell still cancels radiology and scintigraphy."""
+    await bot.say("/decide radiology cancelled until further notice : PACS down")
+    await bot.say("/decide scintigraphy cancelled until further notice")
+    await bot.say("/milestone pacs restored", user=IT)
+    text, f = await _ask(bot, "Is radiology back to normal today?")
     assert f["intent"] == "service-status"
+    assert text.startswith("No — radiology, all sites, Sunday 15 May 2022: cancelled")
+    assert "(decision no. 1 of 15 May 09:12" in text
+    assert text.splitlines()[-1] == "IT — PACS (radiology): restored since 15 May 09:12."
+    assert f["items"][0]["decision"] == 1 and f["items"][0]["answer"] == "no"
+    text, f = await _ask(bot, "is scintigraphy back on Tuesday?")
+    assert text.startswith("No — scintigraphy, all sites, Tuesday 17 May 2022: cancelled")
+    assert "decision no. 2" in text
+    assert f["items"][0]["decision"] == 2 and f["items"][0]["answer"] == "no"
+    # the other way round: the decision says open while the PACS is down
+    await bot.say("/decide radiology open from tomorrow")
+    await bot.say("/milestone pacs down eta mardi 18h", user=IT)
+    text, f = await _ask(bot, "la radiologie sera-t-elle rétablie demain ?")
+    assert text.startswith("Oui — radiologie, tous les sites")
+    assert "Informatique — PACS (radiologie) : à l'arrêt depuis" in text
+    assert "Prévu : 17 mai 18:00." in text
+
+
+async def test_a_system_question_is_answered_from_the_plan_degraded_is_partially(
+    bot: Harness,
+) -> None:
+    await bot.say("/decide radiology cancelled until further notice")
+    await bot.say("/milestone pacs degraded eta demain 18h", user=IT)
+    text, f = await _ask(bot, "when will the PACS be back?")
+    assert f["intent"] == "system-status"
+    assert f["items"] == [
+        {
+            "system": "radiology-pacs",
+            "state": "degraded",
+            "eta": "2022-05-16T18:00:00+02:00",
+            "answer": "partially",
+        }
+    ]
+    assert text.startswith("Partially — PACS (radiology): degraded since 15 May 09:12")
+    text, f = await _ask(bot, "wanneer is het PACS hersteld?")
+    assert text.startswith("Gedeeltelijk — PACS")
 
 
 async def _ask(bot: Harness, question: str) -> tuple[str, dict[str, Any]]:
