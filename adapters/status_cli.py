@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from adapters.matrix.cross_signing import DEVICE_STATE as MATRIX_DEVICE_KEY
 from bot.clock import Clock
 from bot.health import Health
-from bot.lease import LEASE_KEY, Lease
+from bot.lease import LEASE_KEY, Lease, sms_senders
 from bot.ports import UnitOfWorkFactory
 from storage.backup import LAST_BACKUP_KEY
 from storage.db import Database
@@ -40,8 +40,9 @@ async def status_lines(
 ) -> tuple[int, list[str]]:
     """(exit code, lines to print)."""
     problems: list[str] = []
-    lines: list[str] = [f"database: {db.description}"]
+    lines: list[str] = [f"database: {db.description} ({await db.kind()} database)"]
     async with db.reader() as uow:
+        senders = await sms_senders(uow.state, now)
         raw_lease = await uow.state.get(LEASE_KEY)
         raw_health = await uow.state.get(HEALTH_KEY)
         raw_backup = await uow.state.get(LAST_BACKUP_KEY)
@@ -61,6 +62,16 @@ async def status_lines(
         )
     else:
         lines.append(f"active process: {lease.describe()}")
+    if senders.active is not None:
+        lines.append(f"SMS sender: {senders.active.describe()}")
+    elif senders.stale is not None:
+        stale = senders.stale
+        lines.append(
+            f"SMS sender: {stale.describe()}, silent since {stale.last_renewed:%H:%M:%S} "
+            f"(its lease ends {stale.expires:%H:%M:%S})"
+        )
+    else:
+        lines.append("SMS sender: none running")
     if raw_health:
         report = json.loads(raw_health)
         at = datetime.fromisoformat(report["at"])

@@ -68,9 +68,12 @@ class Dispatcher:
         who_decides: Mapping[str, str] | None = None,
         notify: NotifyOptions | None = None,
         exporter: Exporter | None = None,
+        wall_clock: Clock | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
+        # real time (leases, heartbeats), whatever time a drill's clock shows
+        self.wall_clock = wall_clock or clock
         self.catalog = catalog
         self.directory = directory
         self.router = router
@@ -178,6 +181,7 @@ class Dispatcher:
             who_decides_texts=self.who_decides,
             notify=self.notify,
             exporter=self.exporter,
+            wall_clock=self.wall_clock,
         )
 
     async def _route(

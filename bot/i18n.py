@@ -987,6 +987,38 @@ MESSAGES.update(
             "Nr. {no} genehmigt von {name}: {recipients} SMS gehen jetzt hinaus "
             "(Gateway {gateway}).",
         ),
+        "notify.approved.stale": _m(
+            "Envoi n° {no} approuvé par {name} : {recipients} SMS attendent l'expéditeur de "
+            "SMS qui détient le bail ({holder}, depuis le {since}), sans signe de vie depuis "
+            "le {renewed} : ils partent quand il envoie, ou, s'il est arrêté, quand son bail "
+            "expire (le {expires}) et qu'un autre expéditeur prend le relais.",
+            "Job #{no} approved by {name}: {recipients} SMS are waiting for the SMS sender "
+            "that holds the lease ({holder}, since {since}), with no sign of life since "
+            "{renewed}: they go out when it sends, or, if it stopped, when its lease ends "
+            "({expires}) and another sender takes over.",
+            "Verzending nr. {no} goedgekeurd door {name}: {recipients} sms'en wachten op de "
+            "sms-verzender die de lease heeft ({holder}, sinds {since}), zonder teken van "
+            "leven sinds {renewed}: ze vertrekken wanneer die verstuurt, of, als die gestopt "
+            "is, wanneer de lease afloopt ({expires}) en een andere verzender overneemt.",
+            "Nr. {no} genehmigt von {name}: {recipients} SMS warten auf den SMS-Sender, der "
+            "die Sperre hält ({holder}, seit {since}), ohne Lebenszeichen seit {renewed}: "
+            "sie gehen hinaus, wenn er sendet, oder, falls er gestoppt ist, wenn seine Sperre "
+            "abläuft ({expires}) und ein anderer Sender übernimmt.",
+        ),
+        "notify.approved.idle": _m(
+            "Envoi n° {no} approuvé par {name} : {recipients} SMS sont prêts, mais aucun "
+            "expéditeur de SMS ne tourne sur cette base de données : ils partiront quand il "
+            "démarrera (crisiscell run, crisiscell shell ou crisiscell notify worker).",
+            "Job #{no} approved by {name}: {recipients} SMS are queued, but no SMS sender is "
+            "running on this database: they go out when one starts (crisiscell run, "
+            "crisiscell shell or crisiscell notify worker).",
+            "Verzending nr. {no} goedgekeurd door {name}: {recipients} sms'en staan klaar, "
+            "maar er draait geen sms-verzender op deze database: ze vertrekken wanneer er "
+            "een start (crisiscell run, crisiscell shell of crisiscell notify worker).",
+            "Nr. {no} genehmigt von {name}: {recipients} SMS stehen bereit, aber auf dieser "
+            "Datenbank läuft kein SMS-Sender: sie gehen hinaus, sobald einer startet "
+            "(crisiscell run, crisiscell shell oder crisiscell notify worker).",
+        ),
         "notify.changed": _m(
             "Envoi n° {no} : {state}.",
             "Job #{no}: {state}.",

@@ -12,16 +12,33 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.ports import UnitOfWorkFactory
+from bot.ports import StateRepository, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 LEASE_KEY = "lease"  # the bot process's lease
-SMS_LEASE_KEY = "sms-sender-lease"  # on SQLite, one SMS sender at a time
+# SMS senders: on SQLite one at a time holds this key; on PostgreSQL each sender keeps its
+# own "sms-sender-lease:<worker>", which tells others it is alive.
+SMS_LEASE_KEY = "sms-sender-lease"
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this pid runs on this host (signal 0 checks, sends nothing)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it runs, under another user
+        return True
+    return True
 
 
 @dataclass(frozen=True)
@@ -31,6 +48,7 @@ class Lease:
     pid: int
     since: datetime
     expires: datetime
+    renewed: datetime | None = None  # the last renewal (a heartbeat); None: ``since``
 
     def to_json(self) -> str:
         return json.dumps(
@@ -40,6 +58,7 @@ class Lease:
                 "pid": self.pid,
                 "since": self.since.isoformat(),
                 "expires": self.expires.isoformat(),
+                "renewed": (self.renewed or self.since).isoformat(),
             }
         )
 
@@ -52,14 +71,57 @@ class Lease:
             int(d["pid"]),
             datetime.fromisoformat(d["since"]),
             datetime.fromisoformat(d["expires"]),
+            datetime.fromisoformat(d["renewed"]) if d.get("renewed") else None,
         )
 
+    @property
+    def last_renewed(self) -> datetime:
+        return self.renewed or self.since
+
+    def dead_here(self) -> bool:
+        """Its process is known to be gone: it ran on this host and its pid is not alive."""
+        return self.host == socket.gethostname() and not pid_alive(self.pid)
+
     def live(self, now: datetime) -> bool:
-        """Held at ``now``: not expired (and not released, which leaves no lease)."""
-        return self.expires > now
+        """Held at ``now``. A holder is gone when it released the lease (which leaves no
+        lease), when its pid is dead on this host, otherwise when the lease expires."""
+        return self.expires > now and not self.dead_here()
+
+    def fresh(self, now: datetime) -> bool:
+        """Live and renewed within the first half of its term: the holder is at work (a
+        holder that stopped without releasing goes stale long before it expires)."""
+        half = (self.expires - self.last_renewed) / 2
+        return self.live(now) and now - self.last_renewed <= half
 
     def describe(self) -> str:
         return f"{self.host}, pid {self.pid}, since {self.since:%Y-%m-%d %H:%M:%S %Z}"
+
+
+@dataclass(frozen=True)
+class SenderPresence:
+    """Who sends SMS on this database at ``now``: a live sender renewing its lease
+    (``active``), else a lease that is held but stale (``stale``: stopped without a word,
+    or hung), else nobody."""
+
+    active: Lease | None
+    stale: Lease | None
+
+
+async def sms_senders(state: StateRepository, now: datetime) -> SenderPresence:
+    """The SMS senders' leases, read from the unit of work's state repository."""
+    leases: list[Lease] = []
+    for key, raw in (await state.with_prefix(SMS_LEASE_KEY)).items():
+        if raw and (key == SMS_LEASE_KEY or key.startswith(SMS_LEASE_KEY + ":")):
+            try:
+                leases.append(Lease.from_json(raw))
+            except (ValueError, KeyError, TypeError):
+                log.warning("unreadable SMS sender lease %r ignored", key)
+    active = [x for x in leases if x.fresh(now)]
+    stale = [x for x in leases if x.live(now) and not x.fresh(now)]
+    return SenderPresence(
+        active=max(active, key=lambda x: x.last_renewed, default=None),
+        stale=max(stale, key=lambda x: x.last_renewed, default=None),
+    )
 
 
 class LeaseKeeper:
@@ -90,7 +152,7 @@ class LeaseKeeper:
             if other is not None and other.holder != self.holder and other.live(now):
                 return False, other
             self.since = self.since or now
-            mine = Lease(self.holder, self.host, self.pid, self.since, now + self.ttl)
+            mine = Lease(self.holder, self.host, self.pid, self.since, now + self.ttl, now)
             await uow.state.put(self.key, mine.to_json())
             await uow.commit()
         return True, mine
@@ -137,3 +199,4 @@ class LeaseKeeper:
             if raw and Lease.from_json(raw).holder == self.holder:
                 await uow.state.put(self.key, "")
                 await uow.commit()
+        self.since = None

@@ -163,6 +163,11 @@ class StateRepository(Protocol):
     async def get_locked(self, key: str) -> str | None:
         """Like get, holding the row until commit (a lease decided by two processes)."""
 
+    async def with_prefix(self, prefix: str) -> dict[str, str]:
+        """Every key starting with ``prefix``, and its value."""
+
+    async def delete(self, key: str) -> None: ...
+
 
 class PlanRepository(Protocol):
     async def add(self, milestone: Milestone) -> None: ...

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
@@ -44,6 +44,10 @@ class Context:
     who_decides_texts: Mapping[str, str] = field(default_factory=dict)
     notify: NotifyOptions = field(default_factory=NotifyOptions)
     exporter: Exporter | None = None
+    wall_clock: Clock | None = None  # real time (leases), when ``clock`` is a drill's
+
+    def real_now(self) -> datetime:
+        return (self.wall_clock or self.clock).now()
 
     def t(self, msg_key: str, **kw: Any) -> str:
         return t(self.lang, msg_key, **kw)

@@ -39,7 +39,7 @@ from bot.clock import Clock
 from bot.dispatcher import crash_point
 from bot.health import Health
 from bot.job_reports import final_reply, post_to_job_rooms, progress_reply
-from bot.lease import SMS_LEASE_KEY, LeaseKeeper
+from bot.lease import SMS_LEASE_KEY, Lease, LeaseKeeper
 from bot.model import Lang, Reply
 from bot.notify import (
     Job,
@@ -191,6 +191,9 @@ class SmsSender:
         self._states_lock = asyncio.Lock()
         self._states_read = 0.0
         self.started = asyncio.Event()
+        # set once the sender knows whether it may send: it holds its lease, another
+        # sender does, or its gateway could not be started (yet)
+        self.checked = asyncio.Event()
         self.sent = 0  # accepted by the gateway, this process
         self._keeper: LeaseKeeper | None = None
 
@@ -215,11 +218,18 @@ class SmsSender:
             except Exception as e:
                 self._health(False, f"gateway {self.gateway.name} unavailable")
                 log.error("SMS gateway %s unavailable (%s); retrying", self.gateway.name, e)
+                self.checked.set()
                 await asyncio.sleep(backoff)
                 backoff = min(60.0, backoff * 2)
         heartbeat = asyncio.create_task(self._heartbeats(), name="sms-heartbeat")
         try:
-            if self.options.exclusive:
+            # The lease says "a sender is at work here" (SQLite: the only one); it is
+            # released on every clean stop, so a new sender never waits for it to expire.
+            held, _ = await self._lease.try_acquire()
+            if not self.options.exclusive:
+                await self._forget_gone_senders()
+            self.checked.set()
+            if not held:
                 await self._lease.acquire(what="another SMS sender is active")
             with contextlib.suppress(Exception):
                 await self.reconcile(everything=self.options.exclusive)
@@ -253,7 +263,11 @@ class SmsSender:
             heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await heartbeat
-            await self.gateway.close()
+            try:
+                await self.gateway.close()
+            finally:
+                with contextlib.suppress(Exception):
+                    await self._lease.release()
 
     def _health(self, ok: bool, detail: str) -> None:
         if self.health is not None:
@@ -280,8 +294,9 @@ class SmsSender:
 
     @property
     def _lease(self) -> LeaseKeeper:
-        """SQLite (exclusive): one sender at a time, the same lease as the bot's own,
-        held in this sender's name."""
+        """SQLite (exclusive): one sender at a time, under the SMS sender lease held in
+        this sender's name; PostgreSQL: a lease of this sender's own, which only says that
+        it is alive."""
         if self._keeper is None or self._keeper.holder != self.worker:
             self._keeper = LeaseKeeper(
                 self.uow_factory,
@@ -290,9 +305,24 @@ class SmsSender:
                 host=self.worker.partition(":")[0],
                 pid=os.getpid(),
                 ttl=self.options.stale_after,
-                key=SMS_LEASE_KEY,
+                key=SMS_LEASE_KEY if self.options.exclusive else f"{SMS_LEASE_KEY}:{self.worker}",
             )
         return self._keeper
+
+    async def _forget_gone_senders(self) -> None:
+        """Drop the leases of PostgreSQL senders that stopped (released, dead, expired)."""
+        now = self.clock.now()
+        async with self.uow_factory() as uow:
+            for key, raw in (await uow.state.with_prefix(SMS_LEASE_KEY + ":")).items():
+                if key == self._lease.key:
+                    continue
+                try:
+                    gone = not raw or not Lease.from_json(raw).live(now)
+                except (ValueError, KeyError, TypeError):
+                    gone = True  # unreadable: no sender can be renewing it
+                if gone:
+                    await uow.state.delete(key)
+            await uow.commit()
 
     async def renew_lease(self) -> bool:
         """Take or renew the sender lease; False while another live sender holds it."""
@@ -306,7 +336,7 @@ class SmsSender:
             async with self.uow_factory() as uow:
                 await uow.jobs.heartbeat(ids, worker=self.worker, now=self.clock.now())
                 await uow.commit()
-        if self.options.exclusive and self.started.is_set():
+        if self.started.is_set():
             await self.renew_lease()
 
     async def _heartbeats(self) -> None:

@@ -7,8 +7,9 @@ Chat only ever sees counts: the list of patients to call is a local CLI export
 from __future__ import annotations
 
 from bot.errors import UsageError
-from bot.i18n import fmt_period, join_list, t
+from bot.i18n import fmt_period, fmt_time, join_list, t
 from bot.job_reports import counts_line, dry_run_reply, scope_line, status_reply
+from bot.lease import sms_senders
 from bot.model import ALL_SITES, BulletList, Paragraph, Reply, Status
 from bot.notify import (
     CANCELLING,
@@ -52,6 +53,26 @@ ACTIONS = {
 TARGET_STATE = {"pause": "paused", "resume": "running", "abort": "aborted"}
 
 
+async def _who_sends(ctx: Context) -> tuple[str, dict[str, str]]:
+    """Whether the SMS leave now: "now" only while a sender renews its lease (this process
+    or another, PostgreSQL workers included); "stale" when a sender holds the lease without
+    renewing it; "no-sender" otherwise. With the message key and its values."""
+    presence = await sms_senders(ctx.uow.state, ctx.real_now())
+    if presence.active is not None:
+        return "now", {"key": "notify.approved"}
+    lease = presence.stale
+    if lease is None:
+        return "no-sender", {"key": "notify.approved.idle"}
+    tz = ctx.clock.tz
+    return "stale", {
+        "key": "notify.approved.stale",
+        "holder": f"{lease.host}, pid {lease.pid}",
+        "since": fmt_time(lease.since, ctx.lang, tz),
+        "renewed": fmt_time(lease.last_renewed, ctx.lang, tz),
+        "expires": fmt_time(lease.expires, ctx.lang, tz),
+    }
+
+
 async def notify(ctx: Context, args: str) -> list[Reply]:
     word, _, rest = args.strip().partition(" ")
     action = ACTIONS.get(fold(word))
@@ -74,21 +95,23 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
             catalog=ctx.catalog,
         )
         p = await progress_of(ctx.uow, no)
+        sending, said = await _who_sends(ctx)
         return [
             Reply(
                 kind="text",
                 lang=ctx.lang,
-                severity="success",
+                severity="success" if sending == "now" else "warning",
                 title=t(ctx.lang, "job.title", no=no),
                 blocks=(
                     Paragraph(
                         t(
                             ctx.lang,
-                            "notify.approved",
+                            said["key"],
                             no=no,
                             name=ctx.actor.name,
                             recipients=p.total,
                             gateway=ctx.notify.gateway,
+                            **{k: v for k, v in said.items() if k != "key"},
                         )
                     ),
                     Paragraph(scope_line(job, ctx.lang, ctx.catalog)),
@@ -98,7 +121,13 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
                         else []
                     ),
                 ),
-                facts={"kind": "job-approved", "job": no, "state": job.state, "total": p.total},
+                facts={
+                    "kind": "job-approved",
+                    "job": no,
+                    "state": job.state,
+                    "total": p.total,
+                    "sending": sending,
+                },
             )
         ]
     if action == "correct":

@@ -450,6 +450,16 @@ class SqlState(_Repo):
     async def put(self, key: str, value: str) -> None:
         await self._upsert(T.adapter_state, {"key": key}, {"value": value})
 
+    async def with_prefix(self, prefix: str) -> dict[str, str]:
+        t = T.adapter_state
+        rows = await self.conn.execute(
+            select(t.c.key, t.c.value).where(t.c.key.startswith(prefix, autoescape=True))
+        )
+        return {r.key: r.value for r in rows}
+
+    async def delete(self, key: str) -> None:
+        await self.conn.execute(T.adapter_state.delete().where(T.adapter_state.c.key == key))
+
     async def get_locked(self, key: str) -> str | None:
         """The value, its row locked until commit (created empty if missing), so two
         processes deciding on it (the lease) take turns; SQLite is serialised already."""

@@ -9,7 +9,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import queue
+import signal
 import sys
+import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime
@@ -193,6 +196,59 @@ def _setup_readline(history: Path) -> Callable[[], None]:
     return save
 
 
+class LineReader:
+    """Input lines from a daemon thread: a read that blocks (a prompt nobody answers)
+    never holds up the exit, so Ctrl-C and SIGTERM stop the shell at once and cleanly.
+
+    A line is read only when asked for, so a prompt follows the previous replies."""
+
+    def __init__(self, stdin: TextIO, *, interactive: bool) -> None:
+        self.stdin = stdin
+        self.interactive = interactive
+        self._loop = asyncio.get_running_loop()
+        self._asks: queue.SimpleQueue[str] = queue.SimpleQueue()
+        self._lines: asyncio.Queue[str] = asyncio.Queue()
+        threading.Thread(target=self._run, name="shell-input", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            prompt = self._asks.get()
+            try:
+                line = input(prompt) + "\n" if self.interactive else self.stdin.readline()
+            except EOFError:
+                line = ""
+            except Exception:  # a closed or broken input is the end of input
+                line = ""
+            try:
+                self._loop.call_soon_threadsafe(self._lines.put_nowait, line)
+            except RuntimeError:  # the loop is closed: the shell has left
+                return
+            if not line:
+                return
+
+    async def readline(self, prompt: str = "") -> str:
+        """The next line with its newline; "" at the end of input."""
+        self._asks.put(prompt)
+        return await self._lines.get()
+
+
+def _terminal_state(stdin: TextIO) -> Callable[[], None]:
+    """Restore the terminal's modes at exit (a prompt left reading may have changed them)."""
+    try:
+        import termios
+
+        fd = stdin.fileno()
+        saved = termios.tcgetattr(fd)
+    except (ImportError, OSError, ValueError):
+        return lambda: None
+
+    def restore() -> None:
+        with contextlib.suppress(OSError):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    return restore
+
+
 async def run_shell(
     runtime: Runtime,
     *,
@@ -201,6 +257,8 @@ async def run_shell(
     stdin: TextIO,
     history: Path | None = None,
 ) -> int:
+    """The shell until end of input, ``:quit``, Ctrl-C or SIGTERM; every one of them is a
+    clean stop: background work is stopped and the SMS sender releases its lease."""
     shell = Shell(runtime, user=user, jsonl=jsonl)
     await shell.start()
     interactive = stdin.isatty() and not jsonl
@@ -211,29 +269,52 @@ async def run_shell(
     sms = None if drill else build_sender(runtime, data_dir(), None)
     tasks = [asyncio.create_task(c, name=n) for n, c in deliveries(runtime, shell.sender, sms)]
     save_history = _setup_readline(history) if (interactive and history) else (lambda: None)
+    restore_terminal = _terminal_state(stdin) if interactive else (lambda: None)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    signals: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+            signals.append(sig)
+    stopping = asyncio.create_task(stop.wait(), name="shell-stop")
     try:
+        if sms is not None:
+            # whether this shell sends (or another sender does) is known before the first
+            # command, so an approval says the truth about when the SMS leave
+            checked = asyncio.create_task(sms.checked.wait())
+            await asyncio.wait([checked, stopping], timeout=10, return_when=asyncio.FIRST_COMPLETED)
+            checked.cancel()
         if interactive:
             print(
                 f"crisiscell — {runtime.db.description} — you are {user}. "
                 "Type /help, or :help for the shell. Ctrl-D quits.\n"
             )
-        while True:
-            if interactive:
-                try:
-                    line = await asyncio.to_thread(input, f"{shell.user}> ")
-                except EOFError:
+        reader = LineReader(stdin, interactive=interactive)
+        while not stop.is_set():
+            reading = asyncio.create_task(reader.readline(f"{shell.user}> "))
+            await asyncio.wait([reading, stopping], return_when=asyncio.FIRST_COMPLETED)
+            if not reading.done():
+                reading.cancel()
+                if interactive:
                     print()
-                    break
-            else:
-                line = await asyncio.to_thread(stdin.readline)
-                if not line:
-                    break
+                break
+            line = reading.result()
+            if not line:
+                if interactive:
+                    print()
+                break
             if not await shell.handle_line(line):
                 break
     finally:
+        for sig in signals:
+            loop.remove_signal_handler(sig)
+        stopping.cancel()
         save_history()
         for task in tasks:
             task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        restore_terminal()
     return 0

@@ -149,8 +149,14 @@ api_base = "{fake.url}"
             before = await alice.send(room, "!status tomorrow consultations")
             assert (await alice.reply(before))["body"]
             await fake.wait_accepted(15)
+
+            async def standing_by() -> bool:
+                assert b is not None
+                return "standby: another process is active" in b.log()
+
+            await until(standing_by, within=60, what="the second bot to stand by")
             assert not await healthy(b.web_port)  # b is still standing by
-            a.kill()  # mid-job, mid-conversation
+            a.kill()  # mid-job, mid-conversation: its pid is dead, b takes over at once
             killed_at = len(fake.accepted)
             during = [
                 await alice.send(room, f"!status tomorrow consultations #{i}") for i in range(3)
