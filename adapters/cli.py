@@ -126,6 +126,13 @@ def build_parser() -> argparse.ArgumentParser:
     db_copy.add_argument(
         "--force", action="store_true", help="copy even though a lease looks active"
     )
+    db_copy.add_argument(
+        "--drill",
+        action="store_true",
+        help="make the copy a drill database: the ledger, plan, room settings and "
+        "appointments, without SMS rows, the one-SMS-per-patient guard, undelivered chat "
+        "messages or the chat adapters' state (open it with `crisiscell shell --now ...`)",
+    )
 
     parse = sub.add_parser(
         "parse",
@@ -278,6 +285,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _opened(db: Database, kind: str) -> None:
+    """Say which database, and which kind (live or drill), a command works on."""
+    from adapters.runtime import shown
+
+    print(f"crisiscell: {shown(db)} ({kind} database)", file=sys.stderr)
+
+
 def _clock(settings: Settings, now: str | None) -> Clock | None:
     if not now:
         return None
@@ -291,10 +305,18 @@ def _clock(settings: Settings, now: str | None) -> Clock | None:
 
 
 async def _shell(args: argparse.Namespace, settings: Settings) -> int:
-    from adapters.runtime import build_runtime, data_dir
+    from adapters.runtime import build_runtime, data_dir, drill_database
     from adapters.terminal.shell import run_shell
 
-    runtime = await build_runtime(settings, db_url=args.db, clock=_clock(settings, args.now))
+    clock = _clock(settings, args.now)
+    if clock is not None:  # a drill: a drill database only, never the live one
+        runtime = await build_runtime(
+            settings, db_url=drill_database(args.db), clock=clock, kind="drill"
+        )
+    else:
+        runtime = await build_runtime(
+            settings, db_url=args.db, what="the shell without --now (it sends real SMS)"
+        )
     try:
         history = data_dir() / "shell_history"
         return await run_shell(
@@ -313,7 +335,7 @@ async def _verify(args: argparse.Namespace, settings: Settings) -> int:
 
     db = Database(database_url(settings, args.db))
     try:
-        await db.migrate()
+        _opened(db, await db.migrate())
         async with db.uow() as uow:
             result = await verify(uow)
     finally:
@@ -335,15 +357,20 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
             if args.db_cmd == "copy":
                 source, target = Database(args.from_url), Database(args.to_url)
                 try:
-                    info = await copy(source, target, force=args.force)
+                    info = await copy(source, target, force=args.force, drill=args.drill)
+                    kind = await target.kind()
                 finally:
                     await source.dispose()
                     await target.dispose()
                 print(
                     f"copied {sum(info.tables.values())} rows ({info.ledger_entries} ledger "
-                    f"entries verified on the target) in {info.seconds:.1f} s"
-                    + (" -- FORCED past an active lease" if info.forced else "")
+                    f"entries verified on the target) in {info.seconds:.1f} s: a {kind} "
+                    "database" + (" -- FORCED past an active lease" if info.forced else "")
                 )
+                if info.drill:
+                    left = ", ".join(f"{t} {n} rows" for t, n in sorted(info.left_out.items()))
+                    print(f"left out of the drill copy: {left or 'nothing to leave out'}")
+                    print(f"drill on it: crisiscell shell --now ISO --db {args.to_url}")
                 return 0
             passphrase = passphrase_from_env(args.passphrase_env or settings.backup.passphrase_env)
             db = Database(database_url(settings, args.db))
@@ -370,7 +397,7 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
     db = Database(database_url(settings, args.db))
     try:
         if args.db_cmd == "upgrade":
-            await db.migrate()
+            _opened(db, await db.migrate())
             print(f"{db.description}: schema up to date")
         else:
             current, head = await db.revision()
@@ -410,7 +437,7 @@ async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
 
     db = Database(database_url(settings, args.db))
     try:
-        await db.migrate()
+        _opened(db, await db.migrate())
         if args.appointments_cmd == "mark":
             from adapters.calls_cli import cli_actor, mark_file
             from bot.clock import SystemClock
@@ -460,7 +487,7 @@ async def _notify(args: argparse.Namespace, settings: Settings) -> int:
         return await run_worker(settings, db_url=args.db, data_dir=data)
     db = Database(database_url(settings, args.db))
     try:
-        await db.migrate()
+        _opened(db, await db.migrate())
         buf = io.StringIO()
         try:
             n = await write_report(db, settings, args.job, buf)
@@ -537,7 +564,7 @@ async def _calls(args: argparse.Namespace, settings: Settings) -> int:
 
     db = Database(database_url(settings, args.db))
     try:
-        await db.migrate()
+        _opened(db, await db.migrate())
         if args.calls_cmd == "outcome":
             try:
                 line = await record(
@@ -581,7 +608,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
     lang = args.lang or settings.bot.language
     db = Database(database_url(settings, args.db))
     try:
-        await db.migrate()
+        _opened(db, await db.migrate())
         if args.export_cmd == "log":
             first = _day_arg(args.first, now.date(), "--from")
             last = _day_arg(args.last, now.date(), "--to")

@@ -60,7 +60,7 @@ async def run(settings: Settings, *, db_url: str | None) -> int:
             "no chat adapter is enabled: set [matrix] or [teams] enabled = true in the "
             "config (for the terminal, use `crisiscell shell`)"
         )
-    runtime = await build_runtime(settings, db_url=db_url)
+    runtime = await build_runtime(settings, db_url=db_url, what="`crisiscell run`")
     ports: dict[str, ChatPort] = {}
     jobs: list[Callable[[asyncio.Event], Coroutine[Any, Any, None]]] = []
     closers: list[Callable[[], Awaitable[None]]] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
+from sqlalchemy import make_url
 
 from adapters.exports import FileExporter
 from bot.briefing import BriefingScheduler
@@ -29,7 +30,7 @@ from commands import build_router
 from commands.questions import answer_question
 from commands.reading import mentions_service
 from storage.backup import BackupSettings
-from storage.db import Database
+from storage.db import Database, DatabaseError, DatabaseKind
 
 
 @dataclass
@@ -105,16 +106,61 @@ def send_options(settings: Settings, dialect: str) -> SendOptions:
     )
 
 
+DRILL_DATABASE = "drill.sqlite3"  # a drill shell's own database, beside the live one
+
+
+def drill_database(cli_url: str | None) -> str:
+    """A drill shell's database: ``--db``, else its own file in the data directory --
+    never the live one that CRISISCELL_DB or the config's bot.database name."""
+    return cli_url or str(data_dir() / DRILL_DATABASE)
+
+
+def shown(db: Database) -> str:
+    """The database as a person would type it again: a SQLite file's path, else the URL
+    (password hidden)."""
+    path = make_url(db.url).database if db.dialect == "sqlite" else None
+    return path or db.description
+
+
+def kind_problem(db: Database, found: DatabaseKind, wanted: DatabaseKind, what: str) -> str:
+    if wanted == "drill":
+        return (
+            f"{shown(db)} is a live database: a drill (--now) never opens one, so that no "
+            "drill decision, job or SMS guard reaches the real ledger, board or patients. "
+            "Drill on a copy of it:\n"
+            f"  crisiscell db copy --drill --from {shown(db)} --to {DRILL_DATABASE}\n"
+            f"  crisiscell shell --now 2022-05-16T08:00 --db {DRILL_DATABASE}\n"
+            "(without --db, a drill shell uses its own drill database, "
+            f"{data_dir() / DRILL_DATABASE})"
+        )
+    return (
+        f"{shown(db)} is a drill database (made by a drill shell or `crisiscell db copy "
+        f"--drill`): {what} opens only a live database, so that a drill never sends a real "
+        "SMS or posts in a real room. Drill on it with: "
+        f"crisiscell shell --now 2022-05-16T08:00 --db {shown(db)}"
+    )
+
+
 async def build_runtime(
-    settings: Settings, *, db_url: str | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    db_url: str | None = None,
+    clock: Clock | None = None,
+    kind: DatabaseKind = "live",
+    what: str = "this command",
 ) -> Runtime:
+    """Everything the core needs, on a database of ``kind`` (a new one is created so);
+    a database of the other kind is refused (DatabaseError saying what to do)."""
     db = Database(database_url(settings, db_url))
     try:
-        await db.migrate()
+        found = await db.migrate(new_kind=kind)
+        if found != kind:
+            raise DatabaseError(kind_problem(db, found, kind, what))
     except BaseException:
         await db.dispose()
         raise
     clock = clock or SystemClock(settings.bot.timezone)
+    wall_clock = SystemClock(settings.bot.timezone)
     catalog = settings.build_catalog()
     directory = settings.build_directory()
     bus = EventBus()
@@ -133,8 +179,8 @@ async def build_runtime(
         who_decides={str(k): v for k, v in settings.questions.who_decides.items()},
         notify=notify_options(settings),
         exporter=FileExporter(settings, exports_dir(settings), db.reader, catalog),
+        wall_clock=wall_clock,
     )
-    wall_clock = SystemClock(settings.bot.timezone)
     health = Health(wall_clock)
     return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher, health)
 

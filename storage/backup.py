@@ -75,7 +75,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
@@ -113,7 +113,7 @@ from bot.clock import Clock
 from bot.lease import LEASE_KEY, SMS_LEASE_KEY, Lease
 from bot.ledger import GENESIS, verify
 from bot.ports import UnitOfWork
-from storage.db import Database, _alembic_config, _current, _upgrade
+from storage.db import KIND_KEY, Database, _alembic_config, _current, _upgrade
 from storage.marks import SqlMarks
 from storage.repos import SqlDecisions, SqlLedger, SqlPlan
 from storage.sealing import SealError, seal, unseal
@@ -128,6 +128,11 @@ GZIP_MAGIC = b"\x1f\x8b"
 BATCH = 2000
 LAST_BACKUP_KEY = "last-backup"  # adapter_state: the newest scheduled backup, for status
 RUNTIME_KEYS = (LEASE_KEY, SMS_LEASE_KEY)  # not carried over: a copy is held by no bot
+# A drill copy keeps the ledger, the plan, room settings and appointments, and leaves out
+# what could reach a real patient or a real room: the SMS rows, the one-SMS-per-patient
+# guard and early receipts, undelivered outbox rows, and the adapters' state (Matrix sync
+# token and keys, Teams conversation references).
+DRILL_LEFT_OUT = ("sms", "sms_guard", "sms_receipts", "outbox", "adapter_state")
 KINDS = ("int", "float", "str", "bool", "date", "datetime")
 
 
@@ -174,6 +179,8 @@ class CopyInfo:
     ledger_entries: int
     seconds: float
     forced: bool = False  # copied although a bot held the source's lease
+    drill: bool = False  # a drill copy: the tables of DRILL_LEFT_OUT were left out
+    left_out: dict[str, int] = field(default_factory=dict)  # drill: rows not copied
 
     @property
     def rows(self) -> int:
@@ -674,7 +681,7 @@ class _Snapshot:
 def _rows_of(t: Table) -> Any:
     stmt = select(*t.columns)
     if t.name == "adapter_state":
-        stmt = stmt.where(t.c.key.not_in(RUNTIME_KEYS))
+        stmt = stmt.where(t.c.key.not_in(RUNTIME_KEYS), ~t.c.key.startswith(SMS_LEASE_KEY + ":"))
     return stmt
 
 
@@ -731,6 +738,10 @@ def _prepare_target(conn: Connection, revision: str) -> dict[str, Table]:
             stmt = text(
                 "SELECT 1 FROM ledger_head WHERE NOT (id = 1 AND seq = 0 AND hash = :g) LIMIT 1"
             ).bindparams(g=GENESIS)
+        elif name == "adapter_state":  # a migrated database's kind mark: replaced below
+            stmt = text("SELECT 1 FROM adapter_state WHERE key <> :k LIMIT 1").bindparams(
+                k=KIND_KEY
+            )
         else:
             q = conn.dialect.identifier_preparer.quote(name)
             stmt = text(f"SELECT 1 FROM {q} LIMIT 1")
@@ -739,6 +750,8 @@ def _prepare_target(conn: Connection, revision: str) -> dict[str, Table]:
                 f"the target database is not empty (table {name} has rows): "
                 "restore or copy only into an empty database"
             )
+    if "adapter_state" in existing:  # the rows bring their own kind (none: live)
+        conn.execute(text("DELETE FROM adapter_state WHERE key = :k").bindparams(k=KIND_KEY))
     cfg = _alembic_config(conn)
     if current is None or known.index(current) < known.index(revision):
         command.upgrade(cfg, revision)
@@ -783,7 +796,10 @@ async def _load(
     revision: str,
     specs: Sequence[TableSpec],
     batches: AsyncIterator[tuple[TableSpec, list[list[Any]]]],
+    *,
+    kind: str | None = None,
 ) -> _Loaded:
+    """Load into the empty ``target``; ``kind`` marks it (else the rows bring their mark)."""
     _check_known(revision, "the backup")
     unknown = [s.name for s in specs if s.name not in metadata.tables]
     if unknown:
@@ -827,6 +843,15 @@ async def _load(
                     f"table {spec.name}: {spec.rows} rows expected, {inserted[spec.name]} "
                     f"inserted, {stored} stored; nothing was restored"
                 )
+        if kind is not None:
+            await conn.execute(
+                text("DELETE FROM adapter_state WHERE key = :k").bindparams(k=KIND_KEY)
+            )
+            await conn.execute(
+                text("INSERT INTO adapter_state (key, value) VALUES (:k, :v)").bindparams(
+                    k=KIND_KEY, v=kind
+                )
+            )
         if conn.dialect.name == "postgresql":
             await _fix_sequences(conn, specs)
         head = head_revision()
@@ -983,11 +1008,17 @@ def lease_holder(value: str, now: datetime) -> str | None:
 
 @_reported
 async def copy(
-    source: Database, target: Database, *, force: bool = False, now: datetime | None = None
+    source: Database,
+    target: Database,
+    *,
+    force: bool = False,
+    now: datetime | None = None,
+    drill: bool = False,
 ) -> CopyInfo:
-    """Copy every table of ``source`` into the empty ``target`` (either database kind) and
+    """Copy every table of ``source`` into the empty ``target`` (SQLite or PostgreSQL) and
     verify it there. Refuses while a bot holds the source's lease (its ``expires`` is after
-    ``now``, by default the real time), unless ``force``."""
+    ``now``, by default the real time), unless ``force``. ``drill``: the target becomes a
+    drill database, without the tables of :data:`DRILL_LEFT_OUT`."""
     t0 = time.perf_counter()
     now = _utc(now) if now is not None else datetime.now(UTC)
     if _same_database(source, target):
@@ -1005,13 +1036,19 @@ async def copy(
             forced = True
             log.warning("copying although a bot holds the source's lease: %s", holder)
         normalizers = {s.name: _converter(s.kinds, _NORMALIZE) for s in snap.specs}
+        skipped = DRILL_LEFT_OUT if drill else ()
+        specs = [replace(s, rows=0) if s.name in skipped else s for s in snap.specs]
 
         async def batches() -> AsyncIterator[tuple[TableSpec, list[list[Any]]]]:
             async for spec, rows in snap.batches():
+                if spec.name in skipped:
+                    continue
                 convert = normalizers[spec.name]
                 yield spec, [convert(r) for r in rows]
 
-        loaded = await _load(target, snap.revision, snap.specs, batches())
+        loaded = await _load(
+            target, snap.revision, specs, batches(), kind="drill" if drill else None
+        )
     return CopyInfo(
         revision=snap.revision,
         head=loaded.head,
@@ -1019,6 +1056,8 @@ async def copy(
         ledger_entries=loaded.ledger_entries,
         seconds=time.perf_counter() - t0,
         forced=forced,
+        drill=drill,
+        left_out={s.name: s.rows for s in snap.specs if s.name in skipped and s.rows},
     )
 
 

@@ -12,17 +12,18 @@ import asyncio
 import logging
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from platformdirs import user_data_dir
-from sqlalchemy import Connection, event, make_url
+from sqlalchemy import Connection, event, insert, make_url, select
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from storage import tables
 from storage.jobs import SqlJobs, SqlSuppressions
 from storage.marks import SqlCalls, SqlMarks
 from storage.repos import (
@@ -41,6 +42,12 @@ from storage.stats import SqlStats
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READONLY = "crisiscell_readonly"
+
+# What a database is for, written when it is created: "drill" (made by a drill shell, or
+# by `crisiscell db copy --drill`) or "live" (anything else). A database without the mark
+# (made before it existed) is live.
+KIND_KEY = "database-kind"
+DatabaseKind = Literal["live", "drill"]
 
 
 def _quiet_driver_logs() -> None:
@@ -127,13 +134,26 @@ class Database:
     def description(self) -> str:
         return describe_url(self.url)
 
-    async def migrate(self) -> None:
-        """Apply the Alembic migrations (on start, and ``crisiscell db upgrade``)."""
+    async def migrate(self, *, new_kind: DatabaseKind = "live") -> DatabaseKind:
+        """Apply the Alembic migrations (on start, and ``crisiscell db upgrade``); a new
+        database is marked ``new_kind``. Returns the database's kind."""
         try:
             async with self.engine.begin() as conn:
+                created = (await conn.run_sync(_current))[0] is None
                 await conn.run_sync(_upgrade)
+                if created:
+                    await conn.execute(
+                        insert(tables.adapter_state).values(key=KIND_KEY, value=new_kind)
+                    )
+                return await _kind(conn)
         except OSError as e:
             raise DatabaseError(f"cannot reach the database {self.description}: {e}") from e
+
+    async def kind(self) -> DatabaseKind:
+        """live or drill (read only: a database with no schema yet is not asked)."""
+        async with self.engine.connect() as conn:
+            conn = await conn.execution_options(**{READONLY: True})
+            return await _kind(conn)
 
     async def revision(self) -> tuple[str | None, str | None]:
         async with self.engine.connect() as conn:
@@ -151,6 +171,12 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+async def _kind(conn: AsyncConnection) -> DatabaseKind:
+    t = tables.adapter_state
+    value = (await conn.execute(select(t.c.value).where(t.c.key == KIND_KEY))).scalar()
+    return "drill" if value == "drill" else "live"
 
 
 def _sqlite_setup(engine: AsyncEngine) -> None:

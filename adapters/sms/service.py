@@ -69,7 +69,7 @@ def web_listen(settings: Settings) -> str:
 async def run_worker(settings: Settings, *, db_url: str | None, data_dir: Path) -> int:
     """Only the SMS sender (and Twilio's callbacks): on PostgreSQL, extra processes may
     send for the same jobs; on SQLite run one sender in all (``crisiscell run`` has one)."""
-    runtime = await build_runtime(settings, db_url=db_url)
+    runtime = await build_runtime(settings, db_url=db_url, what="`crisiscell notify worker`")
     web = WebServer() if needs_web(settings) else None
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -199,13 +199,20 @@ def test_db_upgrade_and_status(tmp_path: Path) -> None:
     assert "schema revision " in st.stdout and "(up to date)" in st.stdout
 
 
-@pytest.mark.parametrize("db_kind", ["default"])
-def test_default_database_lives_in_the_data_directory(tmp_path: Path, db_kind: str) -> None:
+@pytest.mark.parametrize(
+    ("drill", "file"), [(False, "crisiscell.sqlite3"), (True, "drill.sqlite3")]
+)
+def test_default_database_lives_in_the_data_directory(
+    tmp_path: Path, drill: bool, file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The live shell's database, and a drill shell's own: a drill never opens the live
+    database by default."""
+    monkeypatch.delenv("CRISISCELL_DB", raising=False)
     env = {"XDG_DATA_HOME": str(tmp_path / "data"), "HOME": str(tmp_path)}
-    env.pop("CRISISCELL_DB", None)
-    proc = crisiscell("shell", "--now", NOW, "--jsonl", stdin="/decide lab closed\n", env=env)
+    args = ("--now", NOW) if drill else ()
+    proc = crisiscell("shell", *args, "--jsonl", stdin="/decide lab closed\n", env=env)
     assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "data" / "crisiscell" / "crisiscell.sqlite3").exists()
+    assert [p.name for p in (tmp_path / "data" / "crisiscell").glob("*.sqlite3")] == [file]
 
 
 def test_parse_shows_the_reading() -> None:

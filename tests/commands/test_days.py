@@ -43,7 +43,7 @@ def expected(today: date, weekday: int, *, after: bool = False) -> date:
 
 async def decisions_count(bot: Harness) -> int:
     async with bot.runtime.db.engine.connect() as conn:
-        return int((await conn.execute(select(func.count()).select_from(T.decisions))).scalar())
+        return int((await conn.execute(select(func.count()).select_from(T.decisions))).scalar_one())
 
 
 @pytest.mark.parametrize("today", WEEK, ids=lambda d: d.strftime("%a"))

@@ -204,7 +204,7 @@ async def test_backup_restore_round_trip(src: str, dst: str, new_db: NewDb, tmp_
         await h.close()
     assert info.revision == head_revision() and not info.encrypted and info.bytes > 0
     assert info.tables["ledger"] == entries and info.tables["sms"] == 2
-    assert info.tables["adapter_state"] == 1  # the sync token; not the lease
+    assert info.tables["adapter_state"] == 2  # the sync token and the kind; not the lease
     header = await read_header(path, passphrase=None)
     assert header.source == ("sqlite" if src == "sqlite" else "postgresql")
     names = [t.name for t in header.tables]
