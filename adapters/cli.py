@@ -18,7 +18,7 @@ from bot.appointments import redact_phones
 from bot.clock import Clock, DrillClock
 from bot.config import EXAMPLE_CONFIG, ConfigError, Settings, load_settings
 from bot.ledger import verify
-from storage.db import Database, DatabaseError
+from storage.db import Database, DatabaseError, DatabaseKindError
 
 
 def _version() -> str:
@@ -696,6 +696,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except MatrixError as e:
         print(f"crisiscell: matrix: {e}", file=sys.stderr)
+        return 2
+    except DatabaseKindError as e:
+        print(f"crisiscell: {e}", file=sys.stderr)
         return 2
     except DatabaseError as e:
         print(f"crisiscell: database error: {e}", file=sys.stderr)

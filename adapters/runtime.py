@@ -30,7 +30,7 @@ from commands import build_router
 from commands.questions import answer_question
 from commands.reading import mentions_service
 from storage.backup import BackupSettings
-from storage.db import Database, DatabaseError, DatabaseKind
+from storage.db import Database, DatabaseKind, DatabaseKindError
 
 
 @dataclass
@@ -43,6 +43,7 @@ class Runtime:
     directory: Directory
     dispatcher: Dispatcher
     health: Health
+    kind: DatabaseKind = "live"  # the database's: live, or drill
 
     async def close(self) -> None:
         await self.db.dispose()
@@ -155,7 +156,7 @@ async def build_runtime(
     try:
         found = await db.migrate(new_kind=kind)
         if found != kind:
-            raise DatabaseError(kind_problem(db, found, kind, what))
+            raise DatabaseKindError(kind_problem(db, found, kind, what))
     except BaseException:
         await db.dispose()
         raise
@@ -182,7 +183,7 @@ async def build_runtime(
         wall_clock=wall_clock,
     )
     health = Health(wall_clock)
-    return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher, health)
+    return Runtime(settings, db, clock, wall_clock, catalog, directory, dispatcher, health, kind)
 
 
 def deliveries(

@@ -53,24 +53,27 @@ ACTIONS = {
 TARGET_STATE = {"pause": "paused", "resume": "running", "abort": "aborted"}
 
 
-async def _who_sends(ctx: Context) -> tuple[str, dict[str, str]]:
+async def _who_sends(ctx: Context) -> tuple[str, str, dict[str, str]]:
     """Whether the SMS leave now: "now" only while a sender renews its lease (this process
     or another, PostgreSQL workers included); "stale" when a sender holds the lease without
-    renewing it; "no-sender" otherwise. With the message key and its values."""
+    renewing it; "no-sender" otherwise. With the approval's message key and values."""
     presence = await sms_senders(ctx.uow.state, ctx.real_now())
     if presence.active is not None:
-        return "now", {"key": "notify.approved"}
+        return "now", "notify.approved", {}
     lease = presence.stale
     if lease is None:
-        return "no-sender", {"key": "notify.approved.idle"}
+        return "no-sender", "notify.approved.idle", {}
     tz = ctx.clock.tz
-    return "stale", {
-        "key": "notify.approved.stale",
-        "holder": f"{lease.host}, pid {lease.pid}",
-        "since": fmt_time(lease.since, ctx.lang, tz),
-        "renewed": fmt_time(lease.last_renewed, ctx.lang, tz),
-        "expires": fmt_time(lease.expires, ctx.lang, tz),
-    }
+    return (
+        "stale",
+        "notify.approved.stale",
+        {
+            "holder": f"{lease.host}, pid {lease.pid}",
+            "since": fmt_time(lease.since, ctx.lang, tz),
+            "renewed": fmt_time(lease.last_renewed, ctx.lang, tz),
+            "expires": fmt_time(lease.expires, ctx.lang, tz),
+        },
+    )
 
 
 async def notify(ctx: Context, args: str) -> list[Reply]:
@@ -95,7 +98,7 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
             catalog=ctx.catalog,
         )
         p = await progress_of(ctx.uow, no)
-        sending, said = await _who_sends(ctx)
+        sending, said, values = await _who_sends(ctx)
         return [
             Reply(
                 kind="text",
@@ -106,12 +109,12 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
                     Paragraph(
                         t(
                             ctx.lang,
-                            said["key"],
+                            said,
                             no=no,
                             name=ctx.actor.name,
                             recipients=p.total,
                             gateway=ctx.notify.gateway,
-                            **{k: v for k, v in said.items() if k != "key"},
+                            **values,
                         )
                     ),
                     Paragraph(scope_line(job, ctx.lang, ctx.catalog)),

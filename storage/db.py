@@ -71,6 +71,10 @@ class DatabaseError(Exception):
     """The database cannot be opened or is not at the expected schema."""
 
 
+class DatabaseKindError(DatabaseError):
+    """A drill database where a live one is needed, or the other way round."""
+
+
 def default_database_path() -> Path:
     return Path(user_data_dir("crisiscell", appauthor=False)) / "crisiscell.sqlite3"
 

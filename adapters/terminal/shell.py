@@ -287,7 +287,8 @@ async def run_shell(
             checked.cancel()
         if interactive:
             print(
-                f"crisiscell — {runtime.db.description} — you are {user}. "
+                f"crisiscell — {runtime.db.description} ({runtime.kind} database) — you "
+                f"are {user}. "
                 "Type /help, or :help for the shell. Ctrl-D quits.\n"
             )
         reader = LineReader(stdin, interactive=interactive)
