@@ -17,6 +17,8 @@ from bot.config import Settings
 from bot.exports import csv_safe
 from bot.marks import MARK_OUTCOMES, mark_appointments
 from bot.model import Actor, RoomRef
+from bot.ports import UnitOfWork
+from bot.runner import Audit, UseCaseRunner
 from storage.db import Database
 
 CALL_COLUMNS = (
@@ -74,13 +76,15 @@ def _read_marks(path: Path) -> tuple[list[tuple[int, str, str, str]], list[str]]
 
 
 async def mark_file(
-    db: Database, path: Path, *, actor: Actor, now: datetime
+    runner: UseCaseRunner, path: Path, *, actor: Actor, now: datetime
 ) -> tuple[int, list[str]]:
     """(appointments marked, problems by line). Unknown ids are problems, not errors."""
     rows, problems = await asyncio.to_thread(_read_marks, path)
     marked = 0
     offers: dict[int, int] = {}
-    async with db.uow() as uow:
+
+    async def mark_all(uow: UnitOfWork) -> None:
+        nonlocal marked
         for line, ident, outcome, note in rows:
             done = await mark_appointments(
                 uow, actor=actor, ids=[ident], outcome=outcome, note=note, at=now
@@ -92,7 +96,8 @@ async def mark_file(
                 problems.append(
                     f"line {line}: appointment {shown(ident)} is not in the imported list"
                 )
-        await uow.commit()
+
+    await runner.run(mark_all, Audit.of("cli", actor.id, "appointments-mark"))
     problems += [
         f"{n} patient(s) already got a cancellation SMS (job {job}): /notify correct {job}"
         for job, n in sorted(offers.items())
@@ -133,7 +138,7 @@ async def calls_csv(db: Database, settings: Settings, list_no: int) -> str:
 
 
 async def record(
-    db: Database,
+    runner: UseCaseRunner,
     *,
     appointment_id: str,
     outcome: str,
@@ -141,11 +146,13 @@ async def record(
     actor: Actor,
     now: datetime,
 ) -> str:
+    """A call's outcome from the CLI: the same use case as /call in chat and the internal
+    page's form, announced the same way (a correction offer in the call list's room)."""
     if outcome not in CALL_OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(CALL_OUTCOMES)}")
-    async with db.uow() as uow:
-        try:
-            call, offers = await record_outcome(
+    try:
+        call, offers = await runner.run(
+            lambda uow: record_outcome(
                 uow,
                 actor=actor,
                 appointment_id=appointment_id,
@@ -153,10 +160,11 @@ async def record(
                 note=note,
                 at=now,
                 lang="en",
-            )
-        except CallError as e:
-            raise LookupError(e.message) from e
-        await uow.commit()
+            ),
+            Audit.of("cli", actor.id, "call"),
+        )
+    except CallError as e:
+        raise LookupError(e.message) from e
     line = f"appointment {appointment_id} (list {call.list_no}): {outcome}, try {call.tries}"
     for job, n in sorted(offers.items()):
         line += (

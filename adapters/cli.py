@@ -440,13 +440,14 @@ async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
         _opened(db, await db.migrate())
         if args.appointments_cmd == "mark":
             from adapters.calls_cli import cli_actor, mark_file
+            from adapters.runtime import cli_runner
             from bot.clock import SystemClock
 
             path = Path(args.file)
             if not await asyncio.to_thread(path.is_file):
                 raise ConfigError(f"{path}: no such file")
             n, problems = await mark_file(
-                db,
+                cli_runner(settings, db),
                 path,
                 actor=cli_actor(args.user),
                 now=SystemClock(settings.bot.timezone).now(),
@@ -559,7 +560,7 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 async def _calls(args: argparse.Namespace, settings: Settings) -> int:
 
     from adapters.calls_cli import calls_csv, cli_actor, record
-    from adapters.runtime import database_url
+    from adapters.runtime import cli_runner, database_url
     from bot.clock import SystemClock
 
     db = Database(database_url(settings, args.db))
@@ -568,7 +569,7 @@ async def _calls(args: argparse.Namespace, settings: Settings) -> int:
         if args.calls_cmd == "outcome":
             try:
                 line = await record(
-                    db,
+                    cli_runner(settings, db),
                     appointment_id=args.appointment,
                     outcome=args.outcome,
                     note=args.note,

@@ -13,6 +13,7 @@ from platformdirs import user_data_dir
 from sqlalchemy import make_url
 
 from adapters.exports import FileExporter
+from bot import calls
 from bot.briefing import BriefingScheduler
 from bot.catalog import Catalog
 from bot.clock import Clock, SystemClock
@@ -25,6 +26,7 @@ from bot.notify import NotifyOptions
 from bot.outbox import OutboxSender
 from bot.plan import Alerts
 from bot.roles import Directory
+from bot.runner import UseCaseRunner
 from bot.sending import SendOptions, SmsSender
 from commands import build_router
 from commands.questions import answer_question
@@ -142,6 +144,24 @@ def kind_problem(db: Database, found: DatabaseKind, wanted: DatabaseKind, what: 
     )
 
 
+def event_bus(settings: Settings, catalog: Catalog, clock: Clock) -> EventBus:
+    """Every feature's subscribers to domain events, whoever runs the use case (the bot,
+    or a CLI command on the same database)."""
+    bus = EventBus()
+    Alerts(catalog, clock.tz, settings.bot.language).install(bus)
+    JobWatch(catalog, settings.bot.language, clock).install(bus)
+    calls.install(bus)
+    return bus
+
+
+def cli_runner(settings: Settings, db: Database) -> UseCaseRunner:
+    """How a CLI command runs a use case on the database: the same subscribers as the bot
+    (an outcome recorded from the CLI is announced like one from chat). The bot process
+    delivers what it queues in the outbox at its next wake-up."""
+    clock = SystemClock(settings.bot.timezone)
+    return UseCaseRunner(db.uow, clock, event_bus(settings, settings.build_catalog(), clock))
+
+
 async def build_runtime(
     settings: Settings,
     *,
@@ -164,9 +184,7 @@ async def build_runtime(
     wall_clock = SystemClock(settings.bot.timezone)
     catalog = settings.build_catalog()
     directory = settings.build_directory()
-    bus = EventBus()
-    Alerts(catalog, clock.tz, settings.bot.language).install(bus)
-    JobWatch(catalog, settings.bot.language, clock).install(bus)
+    bus = event_bus(settings, catalog, clock)
     dispatcher = Dispatcher(
         uow_factory=db.uow,
         clock=clock,
@@ -208,6 +226,7 @@ def deliveries(
         runtime.catalog,
         runtime.settings.bot.language,
         sender.wake,
+        runtime.dispatcher.runner,
     )
     out: list[tuple[str, Coroutine[Any, Any, None]]] = [
         ("outbox-sender", sender.run()),

@@ -23,9 +23,10 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from adapters.exports import templates
 from adapters.runtime import Runtime
 from bot.board_view import Audience, board_page, three_days
-from bot.calls import CALL_OUTCOMES, CallError, announce_offers, call_counts, record_outcome
+from bot.calls import CALL_OUTCOMES, CallError, call_counts, record_outcome
 from bot.i18n import fmt_period, t
 from bot.model import Actor, Lang, RoomRef, as_lang
+from bot.runner import Audit
 
 log = logging.getLogger(__name__)
 
@@ -332,31 +333,23 @@ class StatusSite:
         if outcome not in CALL_OUTCOMES or not appointment:
             raise web.HTTPBadRequest(text="appointment and outcome are required\n")
         rt = self.runtime
-        now = rt.clock.now()
-        async with rt.db.uow() as uow:
-            try:
-                _, offers = await record_outcome(
+        actor = Actor(
+            "web:internal", "internal page", frozenset({"cell"}), "web", RoomRef("web:internal")
+        )
+        try:
+            await rt.dispatcher.runner.run(
+                lambda uow: record_outcome(
                     uow,
-                    actor=Actor(
-                        "web:internal",
-                        "internal page",
-                        frozenset({"cell"}),
-                        "web",
-                        RoomRef("web:internal"),
-                    ),
+                    actor=actor,
                     appointment_id=appointment,
                     outcome=outcome,
                     note="",
-                    at=now,
+                    at=rt.clock.now(),
                     lang=rt.settings.bot.language,
                     list_no=no,
-                )
-            except CallError as e:  # not on this list, or already settled
-                raise web.HTTPConflict(text=e.message + "\n") from None
-            await announce_offers(
-                uow, list_no=no, appointment_id=appointment, offers=offers, at=now
+                ),
+                Audit("web", actor.room, actor.id, "call", detail=f"list {no}: {outcome}"),
             )
-            await uow.commit()
-        if offers and rt.dispatcher.on_commit is not None:
-            rt.dispatcher.on_commit()  # the outbox sender: the offer is in the outbox
+        except CallError as e:  # not on this list, or already settled
+            raise web.HTTPConflict(text=e.message + "\n") from None
         raise web.HTTPSeeOther(f"/calls/{no}?" + urlencode({"token": token}))

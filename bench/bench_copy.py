@@ -29,6 +29,7 @@ from pathlib import Path
 from sqlalchemy import insert, update
 
 from bot.decisions import record_decision
+from bot.events import EventBus
 from bot.ledger import GENESIS, make_entry, verify
 from bot.model import ALL_SITES, Actor, Status, room_ref
 from storage import tables as T
@@ -73,6 +74,7 @@ async def fill_through_core(db: Database, n: int) -> float:
                     at=START + timedelta(seconds=done),
                 )
                 done += 1
+            await EventBus().drain(uow)  # seeding: no subscriber, as in a bare runner
             await uow.commit()
     return time.perf_counter() - t0
 

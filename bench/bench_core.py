@@ -24,6 +24,7 @@ from pathlib import Path
 from adapters.runtime import build_runtime
 from bot.config import Settings
 from bot.decisions import record_decision
+from bot.events import EventBus
 from bot.model import ALL_SITES, Actor, Incoming, Status, room_ref
 from storage.db import Database
 from tests.fakes.clock import FakeClock
@@ -66,6 +67,7 @@ async def fill(
                     at=clock.now(),
                 )
                 done += 1
+            await EventBus().drain(uow)  # seeding: no subscriber, as in a bare runner
             await uow.commit()
     return time.perf_counter() - t0
 
@@ -103,7 +105,7 @@ async def main() -> None:
                 ),
                 "question-fr": lambda: (
                     f"bonjour, est-ce que la {cat.service_name(rng.choice(cat.service_ids), 'fr')}"
-                    f" est maintenue lundi {rng.randrange(1, 28)} juin ?"
+                    f" est maintenue lundi {rng.choice((6, 13, 20, 27))} juin ?"  # Mondays
                 ),
                 "overview": lambda: f"what is cancelled on {rng.randrange(1, 28)}/06?",
             }

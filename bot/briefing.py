@@ -13,6 +13,7 @@ from bot.i18n import fmt_day, fmt_period, t
 from bot.model import Block, BulletList, Lang, Paragraph, Reply, RoomRef
 from bot.plan import plan_lines, progress, progress_bar, room_lang
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.runner import UseCaseRunner
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +128,10 @@ class BriefingScheduler:
         catalog: Catalog,
         default_lang: Lang,
         wake: Callable[[], None],
+        runner: UseCaseRunner | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        self.runner = runner or UseCaseRunner(uow_factory, clock)
         self.clock = clock
         self.catalog = catalog
         self.default_lang = default_lang
@@ -165,7 +168,7 @@ class BriefingScheduler:
                 )
                 await uow.outbox.add(room=room, reply=reply, key=f"briefing:{room}:{day}", at=now)
                 await uow.state.put(key, day)
-                await uow.commit()
+                await self.runner.finish(uow, None)
                 sent += 1
         if sent:
             self.wake()

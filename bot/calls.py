@@ -24,6 +24,7 @@ from bot.notify import MAX_DAYS
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
+    from bot.events import EventBus
     from bot.ports import UnitOfWork
 
 CALL_OUTCOMES = ("maintained", "postponed", "no-answer", "to-retry")
@@ -182,18 +183,29 @@ async def record_outcome(
         outcome,
         note,
     )
+    uow.events.append(CallOutcomeRecorded(call, dict(offers), actor, at))
     return call, offers
 
 
-async def announce_offers(
-    uow: UnitOfWork, *, list_no: int, appointment_id: str, offers: dict[int, int], at: datetime
-) -> None:
-    """An outcome recorded outside chat (the internal page) that calls for a correction
-    SMS: said in the call list's room, as chat would have answered."""
-    call_list = await uow.calls.get(list_no)
-    if not offers or call_list is None:
+@dataclass(frozen=True)
+class CallOutcomeRecorded:
+    """A domain event: a call's outcome, from chat, the internal page or the CLI."""
+
+    call: Call
+    offers: dict[int, int]  # job -> patients who already got a cancellation SMS
+    actor: Actor
+    at: datetime
+
+
+async def announce_offers(uow: UnitOfWork, event: CallOutcomeRecorded) -> None:
+    """An outcome that calls for a correction SMS is said in the call list's room,
+    wherever it was recorded (chat elsewhere, the internal page, the CLI); chat in that
+    room already said it in its reply."""
+    call_list = await uow.calls.get(event.call.list_no)
+    if not event.offers or call_list is None or event.actor.room == call_list.room:
         return
     lang = call_list.lang
+    offers = event.offers
     reply = Reply(
         kind="text",
         lang=lang,
@@ -202,8 +214,12 @@ async def announce_offers(
         ),
         facts={"kind": "call-offer", "offer": [f"/notify correct {j}" for j in sorted(offers)]},
     )
-    key = f"call-offer:{list_no}:{appointment_id}:{at.isoformat()}"
-    await uow.outbox.add(room=call_list.room, reply=reply, key=key, at=at)
+    key = f"call-offer:{call_list.no}:{event.call.appointment_id}:{event.at.isoformat()}"
+    await uow.outbox.add(room=call_list.room, reply=reply, key=key, at=event.at)
+
+
+def install(bus: EventBus) -> None:
+    bus.subscribe(CallOutcomeRecorded, announce_offers)
 
 
 def call_counts(calls: Sequence[Call]) -> dict[str, int]:

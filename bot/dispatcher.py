@@ -25,8 +25,9 @@ from bot.notify import NotifyOptions
 if TYPE_CHECKING:
     from bot.exports import Exporter
 from bot.ports import OutboxItem, RoomSettings, UnitOfWork, UnitOfWorkFactory
-from bot.roles import Directory, may_run, required_roles
+from bot.roles import Directory
 from bot.router import Command, Context, Match, Router, Unknown
+from bot.runner import Audit, UseCaseRunner
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Dispatcher:
         notify: NotifyOptions | None = None,
         exporter: Exporter | None = None,
         wall_clock: Clock | None = None,
+        runner: UseCaseRunner | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -77,16 +79,25 @@ class Dispatcher:
         self.catalog = catalog
         self.directory = directory
         self.router = router
-        self.bus = bus or EventBus()
+        self.bus = runner.bus if runner is not None else (bus or EventBus())
         self.default_lang = default_lang
         self.questions = questions
         self.question_probe = question_probe
         self.who_decides = dict(who_decides or {})
         self.notify = notify or NotifyOptions()
         self.exporter = exporter
-        # Called after every commit that may have queued messages for other rooms
-        # (alerts): the outbox sender's wake-up.
-        self.on_commit: Callable[[], None] | None = None
+        # every entry point ends its unit of work the same way (bot.runner)
+        self.runner = runner or UseCaseRunner(uow_factory, clock, self.bus)
+
+    @property
+    def on_commit(self) -> Callable[[], None] | None:
+        """Called after every commit that may have queued messages for other rooms
+        (alerts): the outbox sender's wake-up."""
+        return self.runner.on_commit
+
+    @on_commit.setter
+    def on_commit(self, wake: Callable[[], None] | None) -> None:
+        self.runner.on_commit = wake
 
     def actor_for(self, incoming: Incoming) -> Actor:
         person = self.directory.person(incoming.sender)
@@ -120,17 +131,13 @@ class Dispatcher:
                     return Handled(duplicate=True)
                 ctx = self._context(uow, incoming, match, settings)
                 replies, command, outcome, detail = await self._route(ctx, match)
-                await self.bus.drain(uow)
-                await self._audit(uow, incoming, command, outcome, detail)
-                items = await self._enqueue(uow, incoming, replies)
-                await uow.commit()
+                items = await self._finish(uow, incoming, command, outcome, detail, replies)
         except Exception:
             ref = uuid.uuid4().hex[:8]
             log.exception("handler failed (ref %s, event %s)", ref, incoming.event_id)
             return await self._record_failure(incoming, match, ref)
         crash_point("after-inbox-commit")
-        if self.on_commit is not None:
-            self.on_commit()
+        self.runner.wake()
         return Handled(duplicate=False, items=tuple(items))
 
     async def _claim(self, uow: UnitOfWork, incoming: Incoming) -> bool:
@@ -141,18 +148,30 @@ class Dispatcher:
             at=self.clock.now(),
         )
 
-    async def _audit(
-        self, uow: UnitOfWork, incoming: Incoming, command: str | None, outcome: str, detail: str
-    ) -> None:
-        await uow.audit.record(
-            at=self.clock.now(),
+    async def _finish(
+        self,
+        uow: UnitOfWork,
+        incoming: Incoming,
+        command: str | None,
+        outcome: str,
+        detail: str,
+        replies: Sequence[Reply],
+    ) -> list[OutboxItem]:
+        audit = Audit(
             platform=incoming.platform,
             room=incoming.room,
             sender=incoming.sender,
-            event_id=incoming.event_id,
             command=command,
+            event_id=incoming.event_id,
             outcome=outcome,
             detail=detail,
+        )
+        return await self.runner.finish(
+            uow,
+            audit,
+            replies,
+            reply_key=f"reply:{incoming.platform}:{incoming.event_id}",
+            reply_to=incoming.event_id,
         )
 
     def _context(
@@ -219,8 +238,8 @@ class Dispatcher:
                 "",
             )
         cmd = match.command
-        if not may_run(ctx.actor.roles, cmd.name):
-            need = " / ".join(sorted(required_roles(cmd.name)))
+        if not cmd.may_run(ctx.actor.roles):
+            need = " / ".join(sorted(cmd.roles))
             text = ctx.t(
                 "refused",
                 command=f"/{cmd.name}",
@@ -235,7 +254,7 @@ class Dispatcher:
                 facts={
                     "kind": "refused",
                     "command": cmd.name,
-                    "needs": sorted(required_roles(cmd.name)),
+                    "needs": sorted(cmd.roles),
                 },
             )
             return [reply], cmd.name, "refused", f"needs {need}"
@@ -271,21 +290,6 @@ class Dispatcher:
             facts={"kind": "unknown-command", "suggestions": [c.name for c in match.suggestions]},
         )
 
-    async def _enqueue(
-        self, uow: UnitOfWork, incoming: Incoming, replies: Sequence[Reply]
-    ) -> list[OutboxItem]:
-        now = self.clock.now()
-        return [
-            await uow.outbox.add(
-                room=incoming.room,
-                reply=r,
-                key=f"reply:{incoming.platform}:{incoming.event_id}:{i}",
-                at=now,
-                reply_to=incoming.event_id,
-            )
-            for i, r in enumerate(replies)
-        ]
-
     async def _record_failure(
         self, incoming: Incoming, match: Match | Unknown | None, ref: str
     ) -> Handled:
@@ -301,9 +305,7 @@ class Dispatcher:
             if not await self._claim(uow, incoming):
                 return Handled(duplicate=True)
             command = match.command.name if isinstance(match, Match) else None
-            await self._audit(uow, incoming, command, "error", f"ref {ref}")
-            items = await self._enqueue(uow, incoming, [reply])
-            await uow.commit()
+            items = await self._finish(uow, incoming, command, "error", f"ref {ref}", [reply])
         return Handled(duplicate=False, items=tuple(items))
 
 

@@ -1,6 +1,7 @@
-"""Roles: one table maps each command to the roles allowed to run it.
+"""Roles, and who has them.
 
-Everyone has ``staff``. Roles are granted by stable user id (Matrix user id, Entra
+Each command declares the roles that may run it (``Command.roles``, in ``commands/``);
+everyone has ``staff``. Roles are granted by stable user id (Matrix user id, Entra
 object id), never by display name; one person may have several ids.
 """
 
@@ -12,36 +13,21 @@ from dataclasses import dataclass
 STAFF = "staff"
 CELL = "cell"
 IT = "it"
-KNOWN_ROLES = frozenset({STAFF, CELL, IT, "doctor"})
+DOCTOR = "doctor"
+KNOWN_ROLES = frozenset({STAFF, CELL, IT, DOCTOR})
 
-# The one table. A command not listed here is open to staff; anything that writes
-# must be listed (tests check it), so the default for a write is deny.
-COMMAND_ROLES: dict[str, frozenset[str]] = {
-    "decide": frozenset({CELL}),
-    "revoke": frozenset({CELL}),
-    "room": frozenset({CELL}),
-    "notify": frozenset({CELL}),
-    "approve": frozenset({CELL}),
-    "subscribe": frozenset({CELL}),
-    "unsubscribe": frozenset({CELL}),
-    "milestone": frozenset({IT, CELL}),
-    # per-appointment exceptions: the cell, or doctors the config names
-    "maintain": frozenset({CELL, "doctor"}),
-    "postpone": frozenset({CELL, "doctor"}),
-    "unmark": frozenset({CELL, "doctor"}),
-    "calls": frozenset({CELL}),
-    "call": frozenset({CELL, "doctor"}),
-    # the crisis record names authors and shows internal notes
-    "export": frozenset({CELL}),
-}
+# What a command may declare. Anything that writes needs more than staff (a test checks
+# the commands that record): the default for a write is deny.
+EVERYONE = frozenset({STAFF})
+CELL_ONLY = frozenset({CELL})
+IT_OR_CELL = frozenset({IT, CELL})
+# per-appointment exceptions: the cell, or the doctors the config names
+CELL_OR_DOCTOR = frozenset({CELL, DOCTOR})
 
 
-def required_roles(command: str) -> frozenset[str]:
-    return COMMAND_ROLES.get(command, frozenset({STAFF}))
-
-
-def may_run(roles: frozenset[str], command: str) -> bool:
-    return bool(roles & required_roles(command))
+def may_run(roles: frozenset[str], needed: frozenset[str]) -> bool:
+    """Whether someone with ``roles`` may run a command that needs one of ``needed``."""
+    return bool(roles & needed)
 
 
 @dataclass(frozen=True)

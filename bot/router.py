@@ -18,6 +18,7 @@ from bot.i18n import t
 from bot.model import Actor, Incoming, Lang
 from bot.notify import NotifyOptions
 from bot.ports import UnitOfWork
+from bot.roles import EVERYONE, may_run
 from bot.text import fold
 
 if TYPE_CHECKING:
@@ -69,9 +70,14 @@ class Command:
     handler: Handler
     usage: Mapping[str, str]  # per language; "en" required
     summary: Mapping[str, str]
+    # who may run it (bot.roles): EVERYONE, CELL_ONLY, IT_OR_CELL, CELL_OR_DOCTOR
+    roles: frozenset[str] = EVERYONE
     examples: tuple[str, ...] = ()
     aliases: Mapping[str, Lang | None] = field(default_factory=dict)  # alias -> its language
     details: Mapping[str, str] = field(default_factory=dict)
+
+    def may_run(self, roles: frozenset[str]) -> bool:
+        return may_run(roles, self.roles)
 
     def text(self, table: Mapping[str, str], lang: Lang) -> str:
         return table.get(lang) or table["en"]

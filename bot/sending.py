@@ -51,6 +51,7 @@ from bot.notify import (
     system_actor,
 )
 from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.runner import UseCaseRunner
 from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, SmsGateway, UnknownOutcome
 
 log = logging.getLogger(__name__)
@@ -169,8 +170,11 @@ class SmsSender:
         receipts: ReceiptHandler | None = None,
         on_outbox: Callable[[], None] | None = None,
         health: Health | None = None,
+        runner: UseCaseRunner | None = None,
     ) -> None:
         self.uow_factory = uow_factory
+        # job state changes (a job done) raise events: their subscribers run here too
+        self.runner = runner or UseCaseRunner(uow_factory, clock)
         self.clock = clock
         self.gateway = gateway
         self.catalog = catalog
@@ -564,7 +568,7 @@ class SmsSender:
                     render=_bind(render, job, p, self.catalog),
                 )
                 posted = True
-            await uow.commit()
+            await self.runner.finish(uow, None)
         if posted and self.on_outbox:
             self.on_outbox()
 

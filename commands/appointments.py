@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from bot.i18n import fmt_day
 from bot.model import Block, Paragraph, Reply, Table
+from bot.roles import EVERYONE
 from bot.router import Command, Context
 from commands.parsing import parse_filter, read_day
 
@@ -77,6 +78,7 @@ async def appointments(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="appointments",
+        roles=EVERYONE,
         handler=appointments,
         aliases={"rendez-vous": "fr", "rdv": "fr", "afspraken": "nl", "termine": "de"},
         usage={

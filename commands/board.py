@@ -10,6 +10,7 @@ from bot.decisions import board
 from bot.errors import UsageError
 from bot.i18n import fmt_day, fmt_period, fmt_time
 from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status, Table
+from bot.roles import EVERYONE
 from bot.router import Command, Context
 from commands.parsing import parse_filter, read_day, unknown_service
 from commands.present import site_label
@@ -195,6 +196,7 @@ async def history(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="status",
+        roles=EVERYONE,
         handler=status,
         aliases={
             "statut": "fr",
@@ -219,6 +221,7 @@ COMMANDS = (
     ),
     Command(
         name="history",
+        roles=EVERYONE,
         handler=history,
         aliases={"historique": "fr", "geschiedenis": "nl", "verlauf": "de"},
         usage={

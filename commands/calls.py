@@ -20,6 +20,7 @@ from bot.job_reports import dry_run_reply
 from bot.marks import mark_appointments, unmark_appointments
 from bot.model import Lang, Paragraph, Reply
 from bot.notify import draft_callback
+from bot.roles import CELL_ONLY, CELL_OR_DOCTOR
 from bot.router import Command, Context
 from bot.text import fold
 from commands.parsing import parse_scope, read_number, split_note
@@ -288,6 +289,7 @@ async def call(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="maintain",
+        roles=CELL_OR_DOCTOR,
         handler=maintain,
         aliases={"maintenir": "fr", "behouden": "nl", "beibehalten": "de"},
         usage={
@@ -304,6 +306,7 @@ COMMANDS = (
     ),
     Command(
         name="postpone",
+        roles=CELL_OR_DOCTOR,
         handler=postpone,
         aliases={"reporter": "fr", "uitstellen": "nl", "verschieben": "de"},
         usage={
@@ -320,6 +323,7 @@ COMMANDS = (
     ),
     Command(
         name="unmark",
+        roles=CELL_OR_DOCTOR,
         handler=unmark,
         aliases={"demarquer": "fr", "ontmarkeren": "nl"},
         usage={
@@ -336,6 +340,7 @@ COMMANDS = (
     ),
     Command(
         name="calls",
+        roles=CELL_ONLY,
         handler=calls,
         aliases={"appels": "fr", "oproepen": "nl", "anrufe": "de"},
         usage={
@@ -352,6 +357,7 @@ COMMANDS = (
     ),
     Command(
         name="call",
+        roles=CELL_OR_DOCTOR,
         handler=call,
         aliases={"appel": "fr", "oproep": "nl", "anruf": "de"},
         usage={

@@ -14,6 +14,7 @@ from bot.decisions import (
 from bot.errors import DomainError, UsageError
 from bot.i18n import fmt_day
 from bot.model import ALL_SITES, Paragraph, Reply
+from bot.roles import CELL_ONLY
 from bot.router import Command, Context
 from commands.parsing import parse_decide, split_note
 from commands.present import (
@@ -154,6 +155,7 @@ async def revoke(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="decide",
+        roles=CELL_ONLY,
         handler=decide,
         aliases={
             "décision": "fr",
@@ -197,6 +199,7 @@ COMMANDS = (
     ),
     Command(
         name="revoke",
+        roles=CELL_ONLY,
         handler=revoke,
         aliases={
             "révoquer": "fr",

@@ -9,6 +9,7 @@ import bot.exports  # noqa: F401 - registers the export texts
 from bot.errors import UsageError
 from bot.i18n import fmt_day, t
 from bot.model import Paragraph, Reply
+from bot.roles import CELL_ONLY
 from bot.router import Command, Context
 from bot.text import fold
 from commands.parsing import read_day, read_period
@@ -64,6 +65,7 @@ async def export(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="export",
+        roles=CELL_ONLY,
         handler=export,
         aliases={"exporter": "fr", "exporteren": "nl", "exportieren": "de"},
         usage={

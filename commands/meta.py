@@ -8,7 +8,7 @@ from dataclasses import replace
 from bot.briefing import BRIEFING_OFF, DEFAULT_TIME
 from bot.errors import UsageError
 from bot.model import LANGS, Block, BulletList, Paragraph, Reply, as_lang
-from bot.roles import may_run, required_roles
+from bot.roles import CELL_ONLY, EVERYONE
 from bot.router import Command, Context
 from bot.text import fold
 
@@ -38,8 +38,8 @@ async def help_(ctx: Context, args: str) -> list[Reply]:
         aliases = [f"/{a}" for a in cmd.aliases]
         if aliases:
             blocks.append(Paragraph(ctx.t("help.aliases", aliases=", ".join(aliases))))
-        need = required_roles(cmd.name)
-        if need != {"staff"}:
+        need = cmd.roles
+        if need != EVERYONE:
             blocks.append(Paragraph(ctx.t("help.needs", roles=" / ".join(sorted(need)))))
         return [
             Reply(
@@ -53,8 +53,8 @@ async def help_(ctx: Context, args: str) -> list[Reply]:
     lines = []
     for cmd in ctx.router.commands:
         line = f"{cmd.text(cmd.usage, ctx.lang)} — {cmd.text(cmd.summary, ctx.lang)}"
-        if not may_run(ctx.actor.roles, cmd.name):
-            line += f" ({ctx.t('help.needs', roles=' / '.join(sorted(required_roles(cmd.name))))})"
+        if not cmd.may_run(ctx.actor.roles):
+            line += f" ({ctx.t('help.needs', roles=' / '.join(sorted(cmd.roles)))})"
         lines.append(line)
     return [
         Reply(
@@ -163,6 +163,7 @@ async def room(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="help",
+        roles=EVERYONE,
         handler=help_,
         aliases={"aide": "fr", "hulp": "nl", "hilfe": "de"},
         usage={"en": "/help [<command>]", "fr": "/aide [<commande>]", "nl": "/hulp [<commando>]"},
@@ -175,6 +176,7 @@ COMMANDS = (
     ),
     Command(
         name="whoami",
+        roles=EVERYONE,
         handler=whoami,
         aliases={"quisuisje": "fr", "moi": "fr", "wiebenik": "nl", "werbinich": "de"},
         usage={"en": "/whoami", "fr": "/quisuisje", "nl": "/wiebenik"},
@@ -187,6 +189,7 @@ COMMANDS = (
     ),
     Command(
         name="room",
+        roles=CELL_ONLY,
         handler=room,
         aliases={"salle": "fr", "ruimte": "nl", "raum": "de"},
         usage={

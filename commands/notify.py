@@ -22,6 +22,7 @@ from bot.notify import (
     progress_of,
     state_name,
 )
+from bot.roles import CELL_ONLY, EVERYONE
 from bot.router import Command, Context
 from bot.text import fold
 from commands.parsing import parse_scope, read_number
@@ -283,6 +284,7 @@ async def jobs(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="notify",
+        roles=CELL_ONLY,
         handler=notify,
         aliases={"notifier": "fr", "prevenir": "fr", "verwittigen": "nl", "benachrichtigen": "de"},
         usage={
@@ -307,6 +309,7 @@ COMMANDS = (
     ),
     Command(
         name="jobs",
+        roles=EVERYONE,
         handler=jobs,
         aliases={"envois": "fr", "verzendingen": "nl", "auftraege": "de"},
         usage={"en": "/jobs", "fr": "/envois", "nl": "/verzendingen"},

@@ -16,6 +16,7 @@ from bot.plan import (
     progress_bar,
     record_milestone,
 )
+from bot.roles import CELL_ONLY, EVERYONE, IT_OR_CELL
 from bot.router import Command, Context
 from bot.text import fold
 from commands.parsing import Words, read_day, split_note
@@ -226,6 +227,7 @@ async def briefing_now(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="milestone",
+        roles=IT_OR_CELL,
         handler=milestone,
         aliases={"jalon": "fr", "mijlpaal": "nl", "meilenstein": "de"},
         usage={
@@ -245,6 +247,7 @@ COMMANDS = (
     ),
     Command(
         name="plan",
+        roles=EVERYONE,
         handler=plan,
         aliases={"herstelplan": "nl", "wiederherstellung": "de"},
         usage={"en": "/plan", "fr": "/plan", "nl": "/herstelplan"},
@@ -257,6 +260,7 @@ COMMANDS = (
     ),
     Command(
         name="subscribe",
+        roles=CELL_ONLY,
         handler=subscribe,
         aliases={"abonner": "fr", "abonneren": "nl"},
         usage={
@@ -272,6 +276,7 @@ COMMANDS = (
     ),
     Command(
         name="unsubscribe",
+        roles=CELL_ONLY,
         handler=unsubscribe,
         aliases={"desabonner": "fr", "désabonner": "fr", "opzeggen": "nl"},
         usage={"en": "/unsubscribe <topic>", "fr": "/désabonner <sujet>"},
@@ -284,6 +289,7 @@ COMMANDS = (
     ),
     Command(
         name="subscriptions",
+        roles=EVERYONE,
         handler=subscriptions,
         aliases={"abonnements": "fr", "abonnementen": "nl"},
         usage={"en": "/subscriptions", "fr": "/abonnements"},
@@ -296,6 +302,7 @@ COMMANDS = (
     ),
     Command(
         name="briefing",
+        roles=EVERYONE,
         handler=briefing_now,
         aliases={"point": "fr", "overzicht": "nl"},
         usage={"en": "/briefing [<day>]", "fr": "/briefing [<jour>]"},

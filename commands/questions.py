@@ -26,6 +26,7 @@ from bot.model import (
     Status,
     status_group,
 )
+from bot.roles import EVERYONE
 from bot.router import Command, Context
 from commands.parsing import names
 from commands.present import site_label
@@ -317,6 +318,7 @@ async def ask(ctx: Context, args: str) -> list[Reply]:
 COMMANDS = (
     Command(
         name="ask",
+        roles=EVERYONE,
         handler=ask,
         aliases={"question": "fr", "demande": "fr", "vraag": "nl", "frage": "de"},
         usage={"en": "/ask <question>", "fr": "/question <question>", "nl": "/vraag <vraag>"},

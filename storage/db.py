@@ -71,6 +71,10 @@ class DatabaseError(Exception):
     """The database cannot be opened or is not at the expected schema."""
 
 
+class UndrainedEvents(RuntimeError):
+    """A unit of work committed with domain events whose subscribers never ran."""
+
+
 class DatabaseKindError(DatabaseError):
     """A drill database where a live one is needed, or the other way round."""
 
@@ -256,6 +260,9 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "unit of work not entered"
+        if self.events:  # their subscribers never ran: end it through bot.runner
+            names = ", ".join(sorted({type(e).__name__ for e in self.events}))
+            raise UndrainedEvents(f"commit refused: domain events not drained ({names})")
         await self._conn.commit()
 
     async def rollback(self) -> None:

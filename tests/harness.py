@@ -11,7 +11,9 @@ from adapters.runtime import Runtime, build_runtime
 from adapters.terminal.render import render_text
 from bot.config import Settings, parse_settings
 from bot.dispatcher import Handled
+from bot.events import EventBus
 from bot.model import Incoming, Reply, room_ref
+from bot.ports import UnitOfWork
 from tests.fakes.clock import FakeClock
 
 OPERATOR = "@operator:local"
@@ -67,6 +69,14 @@ async def create_pg_database(admin: str | None = None) -> tuple[str, str]:
 
 async def drop_pg_database(name: str, admin: str | None = None) -> None:
     await pg_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', admin)
+
+
+async def settle(uow: UnitOfWork) -> None:
+    """Commit a unit of work that called the core's services directly (storage-level
+    tests): its domain events are drained first, with no subscriber, as the runner would
+    with none installed -- a unit of work refuses to commit undrained events."""
+    await EventBus().drain(uow)
+    await uow.commit()
 
 
 class Harness:

@@ -51,6 +51,7 @@ def build_sender(runtime: Runtime, data_dir: Path, web: WebServer | None) -> Sms
         default_lang=settings.bot.language,
         receipts=receipts,
         health=runtime.health,
+        runner=runtime.dispatcher.runner,
     )
     return sender
 

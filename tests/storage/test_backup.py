@@ -54,6 +54,7 @@ from tests.harness import (
     drop_pg_database,
     pg_admin_url,
     pg_reachable,
+    settle,
 )
 
 START = datetime.fromisoformat("2022-05-15T09:12:00+02:00")  # a Sunday
@@ -138,7 +139,7 @@ async def fill(h: Harness) -> None:
         await uow.state.put("matrix-next-batch", "s72594_4483_1934")
         lease = Lease("run-1", "laptop", 4242, START, START + timedelta(seconds=30))
         await uow.state.put(LEASE_KEY, lease.to_json())
-        await uow.commit()
+        await settle(uow)
 
 
 async def contents(db: Database) -> dict[str, list[tuple[Any, ...]]]:
@@ -318,7 +319,7 @@ async def test_restore_refuses_a_non_empty_target(
             source_event_id="e1",
             at=START,
         )
-        await uow.commit()
+        await settle(uow)
     counts = await table_counts(target)
     with pytest.raises(BackupError, match="not empty"):
         await restore(target, path, passphrase=None)
@@ -389,7 +390,7 @@ async def test_an_older_backup_is_migrated_forward(dst: str, new_db: NewDb, tmp_
                 source_event_id=f"e{i}",
                 at=START,
             )
-        await uow.commit()
+        await settle(uow)
     path = tmp_path / "old.jsonl.gz"
     info = await backup(source, path, passphrase=None)
     assert info.revision == "0005" and "calls" not in info.tables
@@ -512,7 +513,7 @@ async def put_lease(db: Database, expires: datetime) -> None:
     lease = Lease("run-7", "cell-laptop", 1234, expires - timedelta(minutes=5), expires)
     async with db.uow() as uow:
         await uow.state.put(LEASE_KEY, lease.to_json())
-        await uow.commit()
+        await settle(uow)
 
 
 @pytest.mark.parametrize("src", ON_BOTH)

@@ -16,6 +16,7 @@ from bot.model import ALL_SITES, Actor, Paragraph, Reply, Status, room_ref
 from bot.ports import RoomSettings
 from storage import tables as T
 from storage.db import Database
+from tests.harness import settle
 
 TZ = ZoneInfo("Europe/Brussels")
 NOW = datetime(2022, 5, 15, 9, 12, tzinfo=TZ)
@@ -53,7 +54,7 @@ async def decide(
             source_event_id=f"e-{service}-{first}",
             at=NOW,
         )
-        await uow.commit()
+        await settle(uow)
     return d.no
 
 
@@ -76,7 +77,7 @@ async def test_decisions_chain_and_verify(db: Database) -> None:
     d2 = await decide(db, "radiology", Status.OPEN, date(2022, 5, 16), None, site="arlon")
     async with db.uow() as uow:
         await revoke_decision(uow, actor=CELL, no=d2, reason="erreur", at=NOW)
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         entries = await uow.ledger.entries()
         assert [e.seq for e in entries] == [1, 2, 3]
@@ -154,7 +155,7 @@ async def test_latest_covering_and_resolution(db: Database) -> None:
     n4 = await decide(db, "radiology", Status.CLOSED, mon, tue)
     async with db.uow() as uow:
         await revoke_decision(uow, actor=CELL, no=n4, reason="", at=NOW)
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         on_mon = await uow.decisions.latest_covering(mon)
         on_tue = await uow.decisions.latest_covering(tue, services=["consultations"])
@@ -170,7 +171,7 @@ async def test_inbox_claims_an_event_once(db: Database) -> None:
         assert await uow.inbox.claim(platform="matrix", event_id="$a", room=ROOM, at=NOW)
         assert not await uow.inbox.claim(platform="matrix", event_id="$a", room=ROOM, at=NOW)
         assert await uow.inbox.claim(platform="teams", event_id="$a", room=ROOM, at=NOW)
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         assert not await uow.inbox.claim(platform="matrix", event_id="$a", room=ROOM, at=NOW)
 
@@ -201,14 +202,14 @@ async def test_outbox_pending_sent_failed(db: Database) -> None:
     async with db.uow() as uow:
         a = await uow.outbox.add(room=ROOM, reply=reply, key="k1", at=NOW)
         b = await uow.outbox.add(room=room_ref("matrix", "!r:x"), reply=reply, key="k2", at=NOW)
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         due = await uow.outbox.pending(platform="shell", now=NOW)
         assert [i.id for i in due] == [a.id] and due[0].reply == reply
         assert await uow.outbox.next_due(platform="matrix") < NOW  # type: ignore[operator]
         await uow.outbox.mark_failed(b.id, error="down", retry_at=NOW + timedelta(seconds=4))
         await uow.outbox.mark_sent([a.id], at=NOW)
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         assert await uow.outbox.pending(platform="shell", now=NOW) == []
         assert await uow.outbox.pending(platform="matrix", now=NOW) == []
@@ -216,7 +217,7 @@ async def test_outbox_pending_sent_failed(db: Database) -> None:
         later = await uow.outbox.pending(platform="matrix", now=NOW + timedelta(seconds=5))
         assert [(i.id, i.attempts) for i in later] == [(b.id, 1)]
         await uow.outbox.mark_failed(b.id, error="down", retry_at=None)  # dead letter
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         assert await uow.outbox.next_due(platform="matrix") is None
 
@@ -226,7 +227,7 @@ async def test_room_settings(db: Database) -> None:
         assert await uow.rooms.get(ROOM) == RoomSettings(room=ROOM)
         await uow.rooms.put(RoomSettings(ROOM, language="nl", answer_questions=True))
         await uow.rooms.put(RoomSettings(ROOM, language="de", briefing_time="07:30"))
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         assert await uow.rooms.get(ROOM) == RoomSettings(ROOM, "de", False, "07:30")
 
@@ -259,7 +260,7 @@ async def test_adapter_state_and_reply_threading(db: Database) -> None:
         item = await uow.outbox.add(
             room=ROOM, reply=Reply(kind="text", lang="en"), key="k", at=NOW, reply_to="$evt"
         )
-        await uow.commit()
+        await settle(uow)
     async with db.uow() as uow:
         assert await uow.state.get("matrix:next_batch") == "s2"
         (due,) = await uow.outbox.pending(platform="shell", now=NOW)
