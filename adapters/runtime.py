@@ -29,8 +29,6 @@ from bot.roles import Directory
 from bot.runner import UseCaseRunner
 from bot.sending import SendOptions, SmsSender
 from commands import build_router
-from commands.questions import answer_question
-from commands.reading import mentions_service
 from storage.backup import BackupSettings
 from storage.db import Database, DatabaseKind, DatabaseKindError
 
@@ -190,11 +188,9 @@ async def build_runtime(
         clock=clock,
         catalog=catalog,
         directory=directory,
-        router=build_router(),
+        router=build_router(catalog),
         bus=bus,
         default_lang=settings.bot.language,
-        questions=answer_question,
-        question_probe=lambda text: mentions_service(text, catalog),
         who_decides={str(k): v for k, v in settings.questions.who_decides.items()},
         notify=notify_options(settings),
         exporter=FileExporter(settings, exports_dir(settings), db.reader, catalog),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,8 +31,6 @@ from bot.runner import Audit, UseCaseRunner
 
 log = logging.getLogger(__name__)
 
-QuestionAnswerer = Callable[[Context, str], Awaitable[list[Reply] | None]]
-QuestionProbe = Callable[[str], bool]
 
 
 def crash_point(name: str) -> None:
@@ -64,8 +62,6 @@ class Dispatcher:
         router: Router,
         bus: EventBus | None = None,
         default_lang: Lang = "fr",
-        questions: QuestionAnswerer | None = None,
-        question_probe: QuestionProbe | None = None,
         who_decides: Mapping[str, str] | None = None,
         notify: NotifyOptions | None = None,
         exporter: Exporter | None = None,
@@ -81,8 +77,6 @@ class Dispatcher:
         self.router = router
         self.bus = runner.bus if runner is not None else (bus or EventBus())
         self.default_lang = default_lang
-        self.questions = questions
-        self.question_probe = question_probe
         self.who_decides = dict(who_decides or {})
         self.notify = notify or NotifyOptions()
         self.exporter = exporter
@@ -118,9 +112,8 @@ class Dispatcher:
         # Not addressed and not a command: only a question naming a known service, in a
         # room that asked for such answers (/room questions on), gets an answer.
         overheard = match is None and not incoming.addressed
-        if overheard and not (
-            self.questions and self.question_probe and self.question_probe(incoming.text)
-        ):
+        overhears = self.router.overhears
+        if overheard and not (overhears is not None and overhears(incoming.text)):
             return Handled(duplicate=False)
         try:
             async with self.uow_factory() as uow:
@@ -220,9 +213,9 @@ class Dispatcher:
         if isinstance(match, Unknown):
             return [self._unknown(ctx, match)], None, "unknown", match.word
         if match is None:
-            if self.questions is not None:
-                answer = await self.questions(ctx, ctx.incoming.command_text)
-                if answer is not None:
+            if self.router.fallback is not None:
+                answer = await self.router.fallback(ctx, ctx.incoming.command_text)
+                if answer:
                     return answer, None, "question", ""
             return (
                 [

@@ -101,8 +101,21 @@ class Unknown:
 
 
 class Router:
-    def __init__(self, commands: Iterable[Command]) -> None:
+    """The commands, and the fallback route for a message that is none of them (the
+    questions: "la radiologie est-elle ouverte demain ?"). ``overhears`` tells whether a
+    message not addressed to the bot is one the fallback would answer (a question naming
+    a known service), in rooms that asked for such answers."""
+
+    def __init__(
+        self,
+        commands: Iterable[Command],
+        *,
+        fallback: Handler | None = None,
+        overhears: Callable[[str], bool] | None = None,
+    ) -> None:
         self.commands: tuple[Command, ...] = tuple(commands)
+        self.fallback = fallback
+        self.overhears = overhears if fallback is not None else None
         self._by_alias: dict[str, tuple[Command, Lang | None]] = {}
         for c in self.commands:
             for alias, lang in c.all_names().items():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.catalog import Catalog
 from bot.router import Command, Router
 from commands import (
     appointments,
@@ -14,6 +15,7 @@ from commands import (
     plan,
     questions,
 )
+from commands.reading import mentions_service
 
 
 def all_commands() -> tuple[Command, ...]:
@@ -30,5 +32,10 @@ def all_commands() -> tuple[Command, ...]:
     )
 
 
-def build_router() -> Router:
-    return Router(all_commands())
+def build_router(catalog: Catalog) -> Router:
+    """Every command; a message that is none of them is read as a question."""
+    return Router(
+        all_commands(),
+        fallback=questions.answer_question,
+        overhears=lambda text: mentions_service(text, catalog),
+    )
