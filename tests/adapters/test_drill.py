@@ -26,14 +26,9 @@ from tests.adapters.test_shell import NOW, crisiscell
 from tests.bot.test_notify import MARTIN, MONDAY_LIST, draft, seed, sender
 from tests.conftest import START
 from tests.fakes.sms import FakeGateway
-from tests.harness import Harness
+from tests.harness import DEFAULT_CONFIG, Harness
 
-CONFIG = """
-[[person]]
-name = "Dr Martin"
-ids = ["@martin:hospital.example"]
-roles = ["cell"]
-"""
+CONFIG = DEFAULT_CONFIG  # Dr Martin, a second cell member
 
 
 def phone(n: int) -> str:

@@ -249,14 +249,12 @@ async def test_a_system_question_is_answered_from_the_plan_degraded_is_partially
     await bot.say("/milestone pacs degraded eta demain 18h", user=IT)
     text, f = await _ask(bot, "when will the PACS be back?")
     assert f["intent"] == "system-status"
-    assert f["items"] == [
-        {
-            "system": "radiology-pacs",
-            "state": "degraded",
-            "eta": "2022-05-16T18:00:00+02:00",
-            "answer": "partially",
-        }
-    ]
+    (item,) = f["items"]
+    assert (item["system"], item["state"], item["answer"]) == (
+        "radiology-pacs",
+        "degraded",
+        "partially",
+    )
     assert text.startswith("Partially — PACS (radiology): degraded since 15 May 09:12")
     text, f = await _ask(bot, "wanneer is het PACS hersteld?")
     assert text.startswith("Gedeeltelijk — PACS")
