@@ -15,9 +15,9 @@ from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
-from bot.appointments import Appointment, ImportMapping, Rejected, delimiter_of, read_rows
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
+from bot.jobs.appointments import Appointment, ImportMapping, Rejected, delimiter_of, read_rows
+from bot.runtime.clock import Clock, SystemClock
 from storage.db import Database
 
 BATCH = 2000

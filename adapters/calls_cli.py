@@ -11,14 +11,14 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.appointments import shown
-from bot.calls import CALL_OUTCOMES, CallError, record_outcome
 from bot.config import Settings
-from bot.exports import csv_safe
-from bot.marks import MARK_OUTCOMES, mark_appointments
+from bot.jobs.appointments import shown
+from bot.jobs.calls import CALL_OUTCOMES, CallError, record_outcome
+from bot.jobs.marks import MARK_OUTCOMES, mark_appointments
 from bot.model import Actor, RoomRef
 from bot.ports import UnitOfWork
-from bot.runner import Audit, UseCaseRunner
+from bot.record.exports import csv_safe
+from bot.runtime.runner import Audit, UseCaseRunner
 from storage.db import Database
 
 CALL_COLUMNS = (

@@ -14,10 +14,10 @@ from pathlib import Path
 
 from adapters.files import write_private
 from adapters.matrix.errors import MatrixError
-from bot.appointments import redact_phones
-from bot.clock import Clock, DrillClock
 from bot.config import EXAMPLE_CONFIG, ConfigError, Settings, load_settings
-from bot.ledger import verify
+from bot.jobs.appointments import redact_phones
+from bot.ledger.chain import verify
+from bot.runtime.clock import Clock, DrillClock
 from storage.db import Database, DatabaseError, DatabaseKindError
 
 
@@ -409,7 +409,7 @@ async def _db(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _parse(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.clock import SystemClock
+    from bot.runtime.clock import SystemClock
     from commands.reading import read_question
 
     clock = _clock(settings, args.now) or SystemClock(settings.bot.timezone)
@@ -433,7 +433,7 @@ def _parse(args: argparse.Namespace, settings: Settings) -> int:
 async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
     from adapters.appointments import import_file, purge
     from adapters.runtime import database_url
-    from bot.appointments import MappingError
+    from bot.jobs.appointments import MappingError
 
     db = Database(database_url(settings, args.db))
     try:
@@ -441,7 +441,7 @@ async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
         if args.appointments_cmd == "mark":
             from adapters.calls_cli import cli_actor, mark_file
             from adapters.runtime import cli_runner
-            from bot.clock import SystemClock
+            from bot.runtime.clock import SystemClock
 
             path = Path(args.file)
             if not await asyncio.to_thread(path.is_file):
@@ -538,7 +538,7 @@ async def _status(args: argparse.Namespace, settings: Settings) -> int:
 
     from adapters.runtime import database_url
     from adapters.status_cli import status_lines
-    from bot.clock import SystemClock
+    from bot.runtime.clock import SystemClock
 
     db = Database(database_url(settings, args.db))
     try:
@@ -561,7 +561,7 @@ async def _calls(args: argparse.Namespace, settings: Settings) -> int:
 
     from adapters.calls_cli import calls_csv, cli_actor, record
     from adapters.runtime import cli_runner, database_url
-    from bot.clock import SystemClock
+    from bot.runtime.clock import SystemClock
 
     db = Database(database_url(settings, args.db))
     try:
@@ -602,7 +602,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
 
     from adapters.exports import export_log, export_sitrep
     from adapters.runtime import database_url
-    from bot.clock import SystemClock
+    from bot.runtime.clock import SystemClock
 
     clock = _clock(settings, args.now) or SystemClock(settings.bot.timezone)
     now = clock.now()

@@ -1,7 +1,7 @@
 """The crisis record exports, read from the database: the activity log and the sitrep.
 
 The CLI and the chat call these; the text comes from the pure renderers in
-``bot/exports.py`` (HTML through the Jinja2 templates of ``adapters/templates``). Each
+``bot/record/exports.py`` (HTML through the Jinja2 templates of ``adapters/templates``). Each
 export reads one consistent snapshot (one unit of work) and verifies the whole hash
 chain, whatever period it lists.
 """
@@ -21,8 +21,13 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select
 from adapters.files import write_private
 from bot.catalog import Catalog
 from bot.config import Settings
-from bot.decisions import board
-from bot.exports import (
+from bot.jobs.notify import Job, Progress, progress_of
+from bot.ledger.chain import verify
+from bot.ledger.decisions import board
+from bot.model import Attachment, Lang, LedgerEntry, RoomRef
+from bot.plan.milestones import TOPICS
+from bot.ports import UnitOfWork, UnitOfWorkFactory
+from bot.record.exports import (
     OPEN_JOB_STATES,
     ExportedFile,
     build_log,
@@ -33,11 +38,6 @@ from bot.exports import (
     sitrep_html,
     sitrep_markdown,
 )
-from bot.ledger import verify
-from bot.model import Attachment, Lang, LedgerEntry, RoomRef
-from bot.notify import Job, Progress, progress_of
-from bot.plan import TOPICS
-from bot.ports import UnitOfWork, UnitOfWorkFactory
 from storage.db import Database
 
 LogFormat = Literal["csv", "md", "html"]

@@ -26,9 +26,9 @@ from adapters.status_cli import publish_health
 from adapters.status_web import StatusSite
 from adapters.web import WebServer
 from bot.config import ConfigError, Settings
-from bot.lease import LeaseKeeper
-from bot.outbox import OutboxSender
 from bot.ports import ChatPort
+from bot.runtime.lease import LeaseKeeper
+from bot.runtime.outbox import OutboxSender
 from storage.backup import BackupError, backup_loop, passphrase_from_env
 
 if TYPE_CHECKING:

@@ -13,21 +13,21 @@ from platformdirs import user_data_dir
 from sqlalchemy import make_url
 
 from adapters.exports import FileExporter
-from bot import calls
-from bot.briefing import BriefingScheduler
 from bot.catalog import Catalog
-from bot.clock import Clock, SystemClock
 from bot.config import Settings
-from bot.dispatcher import Dispatcher
 from bot.events import EventBus
-from bot.health import Health
-from bot.job_reports import JobWatch
-from bot.notify import NotifyOptions
-from bot.outbox import OutboxSender
-from bot.plan import Alerts
+from bot.jobs import calls
+from bot.jobs.notify import NotifyOptions
+from bot.jobs.reports import JobWatch
+from bot.jobs.sending import SendOptions, SmsSender
+from bot.plan.briefing import BriefingScheduler
+from bot.plan.milestones import Alerts
 from bot.roles import Directory
-from bot.runner import UseCaseRunner
-from bot.sending import SendOptions, SmsSender
+from bot.runtime.clock import Clock, SystemClock
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.health import Health
+from bot.runtime.outbox import OutboxSender
+from bot.runtime.runner import UseCaseRunner
 from commands import build_router
 from storage.backup import BackupSettings
 from storage.db import Database, DatabaseKind, DatabaseKindError

@@ -8,10 +8,10 @@ import json
 from datetime import datetime, timedelta
 
 from adapters.matrix.cross_signing import DEVICE_STATE as MATRIX_DEVICE_KEY
-from bot.clock import Clock
-from bot.health import Health
-from bot.lease import LEASE_KEY, Lease, sms_senders
 from bot.ports import UnitOfWorkFactory
+from bot.runtime.clock import Clock
+from bot.runtime.health import Health
+from bot.runtime.lease import LEASE_KEY, Lease, sms_senders
 from storage.backup import LAST_BACKUP_KEY
 from storage.db import Database
 

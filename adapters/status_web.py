@@ -22,11 +22,11 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from adapters.exports import templates
 from adapters.runtime import Runtime
-from bot.board_view import Audience, board_page, three_days
-from bot.calls import CALL_OUTCOMES, CallError, call_counts, record_outcome
 from bot.i18n import fmt_period, t
+from bot.jobs.calls import CALL_OUTCOMES, CallError, call_counts, record_outcome
+from bot.ledger.board import Audience, board_page, three_days
 from bot.model import Actor, Lang, RoomRef, as_lang
-from bot.runner import Audit
+from bot.runtime.runner import Audit
 
 log = logging.getLogger(__name__)
 

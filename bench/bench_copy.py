@@ -1,6 +1,6 @@
 """Copy a SQLite database to PostgreSQL (``crisiscell db copy``), and back it up and restore it.
 
-The source: a ledger of N decisions -- entries built with ``bot.ledger.make_entry`` (the
+The source: a ledger of N decisions -- entries built with ``bot.ledger.chain.make_entry`` (the
 real hash chain) and their decision rows, inserted in batches; or, with ``--through-core``,
 recorded with ``record_decision`` (much slower to build) -- and M outbox rows inserted
 directly (already-sent replies). It passes ``verify`` before the copy. The target: a
@@ -28,9 +28,9 @@ from pathlib import Path
 
 from sqlalchemy import insert, update
 
-from bot.decisions import record_decision
 from bot.events import EventBus
-from bot.ledger import GENESIS, make_entry, verify
+from bot.ledger.chain import GENESIS, make_entry, verify
+from bot.ledger.decisions import record_decision
 from bot.model import ALL_SITES, Actor, Status, room_ref
 from storage import tables as T
 from storage.backup import backup, copy, restore

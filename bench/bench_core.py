@@ -23,8 +23,8 @@ from pathlib import Path
 
 from adapters.runtime import build_runtime
 from bot.config import Settings
-from bot.decisions import record_decision
 from bot.events import EventBus
+from bot.ledger.decisions import record_decision
 from bot.model import ALL_SITES, Actor, Incoming, Status, room_ref
 from storage.db import Database
 from tests.fakes.clock import FakeClock

@@ -18,11 +18,11 @@ import time
 from datetime import datetime, timedelta
 
 from adapters.sms.twilio import TwilioGateway
-from bot.appointments import Appointment
 from bot.config import TwilioSettings
+from bot.jobs.appointments import Appointment
+from bot.jobs.sending import SendOptions, SmsSender
+from bot.jobs.sms import SmsGateway
 from bot.model import LANGS
-from bot.sending import SendOptions, SmsSender
-from bot.sms import SmsGateway
 from tests.fakes.sms import FakeGateway
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 from tests.harness import Harness

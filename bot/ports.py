@@ -12,13 +12,13 @@ from datetime import date, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.appointments import Appointment
+from bot.jobs.appointments import Appointment
 from bot.model import Actor, Decision, LedgerEntry, Milestone, Reply, RoomRef
 
 if TYPE_CHECKING:
-    from bot.calls import CallRepository
-    from bot.marks import MarkRepository
-    from bot.notify import JobRepository, SuppressionRepository
+    from bot.jobs.calls import CallRepository
+    from bot.jobs.marks import MarkRepository
+    from bot.jobs.notify import JobRepository, SuppressionRepository
 
 
 @dataclass(frozen=True)

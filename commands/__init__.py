@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.catalog import Catalog
-from bot.router import Command, Router
+from bot.runtime.router import Command, Router
 from commands import (
     appointments,
     board,

@@ -8,7 +8,7 @@ from datetime import timedelta
 from bot.i18n import fmt_day
 from bot.model import Block, Paragraph, Reply, Table
 from bot.roles import EVERYONE
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from commands.parsing import parse_filter, read_day
 
 

@@ -6,12 +6,12 @@ import json
 import re
 from datetime import date, timedelta
 
-from bot.decisions import board
 from bot.errors import UsageError
 from bot.i18n import fmt_day, fmt_period, fmt_time
+from bot.ledger.decisions import board
 from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status, Table
 from bot.roles import EVERYONE
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from commands.parsing import parse_filter, read_day, unknown_service
 from commands.present import site_label
 

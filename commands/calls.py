@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 
-from bot.appointments import looks_like_phone, redact_phones
-from bot.calls import (
+from bot.errors import UsageError
+from bot.i18n import fmt_period, t
+from bot.jobs.appointments import looks_like_phone, redact_phones
+from bot.jobs.calls import (
     CALL_OUTCOMES,
     CallError,
     build_call_list,
@@ -14,14 +16,12 @@ from bot.calls import (
     not_reached,
     record_outcome,
 )
-from bot.errors import UsageError
-from bot.i18n import fmt_period, t
-from bot.job_reports import dry_run_reply
-from bot.marks import mark_appointments, unmark_appointments
+from bot.jobs.marks import mark_appointments, unmark_appointments
+from bot.jobs.notify import draft_callback
+from bot.jobs.reports import dry_run_reply
 from bot.model import Lang, Paragraph, Reply
-from bot.notify import draft_callback
 from bot.roles import CELL_ONLY, CELL_OR_DOCTOR
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from bot.text import fold
 from commands.parsing import parse_scope, read_number, split_note
 

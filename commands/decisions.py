@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import re
 
-from bot.decisions import (
+from bot.errors import DomainError, UsageError
+from bot.i18n import fmt_day
+from bot.ledger.decisions import (
     AlreadyRevoked,
     DecisionNotFound,
     board,
     record_decision,
     revoke_decision,
 )
-from bot.errors import DomainError, UsageError
-from bot.i18n import fmt_day
 from bot.model import ALL_SITES, Paragraph, Reply
 from bot.roles import CELL_ONLY
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from commands.parsing import parse_decide, split_note
 from commands.present import (
     decision_fact,

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import bot.exports  # noqa: F401 - registers the export texts
+import bot.record.exports  # noqa: F401 - registers the export texts
 from bot.errors import UsageError
 from bot.i18n import fmt_day, t
 from bot.model import Paragraph, Reply
 from bot.roles import CELL_ONLY
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from bot.text import fold
 from commands.parsing import read_day, read_period
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from bot.briefing import BRIEFING_OFF, DEFAULT_TIME
 from bot.errors import UsageError
 from bot.model import LANGS, Block, BulletList, Paragraph, Reply, as_lang
+from bot.plan.briefing import BRIEFING_OFF, DEFAULT_TIME
 from bot.roles import CELL_ONLY, EVERYONE
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from bot.text import fold
 
 

@@ -8,10 +8,7 @@ from __future__ import annotations
 
 from bot.errors import UsageError
 from bot.i18n import fmt_period, fmt_time, join_list, t
-from bot.job_reports import counts_line, dry_run_reply, scope_line, status_reply
-from bot.lease import sms_senders
-from bot.model import ALL_SITES, BulletList, Paragraph, Reply, Status
-from bot.notify import (
+from bot.jobs.notify import (
     CANCELLING,
     approve,
     change_state,
@@ -22,8 +19,11 @@ from bot.notify import (
     progress_of,
     state_name,
 )
+from bot.jobs.reports import counts_line, dry_run_reply, scope_line, status_reply
+from bot.model import ALL_SITES, BulletList, Paragraph, Reply, Status
 from bot.roles import CELL_ONLY, EVERYONE
-from bot.router import Command, Context
+from bot.runtime.lease import sms_senders
+from bot.runtime.router import Command, Context
 from bot.text import fold
 from commands.parsing import parse_scope, read_number
 

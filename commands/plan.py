@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
-from bot.briefing import briefing
 from bot.errors import UsageError
 from bot.model import BulletList, Milestone, Paragraph, Reply
-from bot.plan import (
+from bot.plan.briefing import briefing
+from bot.plan.milestones import (
     TOPICS,
     milestone_blocks,
     plan_lines,
@@ -17,7 +17,7 @@ from bot.plan import (
     record_milestone,
 )
 from bot.roles import CELL_ONLY, EVERYONE, IT_OR_CELL
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from bot.text import fold
 from commands.parsing import Words, read_day, split_note
 

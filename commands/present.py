@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.i18n import fmt_period, fmt_time, t
 from bot.model import ALL_SITES, Decision
-from bot.router import Context
+from bot.runtime.router import Context
 
 
 def site_label(ctx: Context, site: str) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
-from bot.decisions import BoardRow, board
 from bot.errors import UsageError
 from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
+from bot.ledger.decisions import BoardRow, board
 from bot.model import (
     ALL_SITES,
     PARTIAL,
@@ -27,7 +27,7 @@ from bot.model import (
     status_group,
 )
 from bot.roles import EVERYONE
-from bot.router import Command, Context
+from bot.runtime.router import Command, Context
 from commands.parsing import names
 from commands.present import site_label
 from commands.reading import Reading, read_question

@@ -41,7 +41,7 @@ commits made before it started.
 **Restore and copy** load into an empty target in one transaction: schema set to the
 backup's revision (a fresh target is migrated to it), rows inserted in batches, the
 PostgreSQL sequences moved past the highest ids, the schema migrated to the code's head
-if the backup was older, then the row counts and the ledger (``bot.ledger.verify``, and
+if the backup was older, then the row counts and the ledger (``bot.ledger.chain.verify``, and
 the chain head) are checked before the commit: a restore is whole or not at all. A backup
 from a newer schema than the code knows is refused.
 
@@ -109,10 +109,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 from sqlalchemy.pool import NullPool
 from sqlalchemy.sql.expression import TableClause
 
-from bot.clock import Clock
-from bot.lease import LEASE_KEY, SMS_LEASE_KEY, Lease
-from bot.ledger import GENESIS, verify
+from bot.ledger.chain import GENESIS, verify
 from bot.ports import UnitOfWork
+from bot.runtime.clock import Clock
+from bot.runtime.lease import LEASE_KEY, SMS_LEASE_KEY, Lease
 from storage.db import KIND_KEY, Database, _alembic_config, _current, _upgrade
 from storage.marks import SqlMarks
 from storage.repos import SqlDecisions, SqlLedger, SqlPlan
@@ -714,7 +714,7 @@ class _Loaded:
 
 
 class _ConnRepos:
-    """The repositories ``bot.ledger.verify`` reads, on the restore's own transaction."""
+    """The repositories ``bot.ledger.chain.verify`` reads, on the restore's own transaction."""
 
     def __init__(self, conn: AsyncConnection) -> None:
         self.ledger = SqlLedger(conn)

@@ -260,7 +260,7 @@ class SqlUnitOfWork:
 
     async def commit(self) -> None:
         assert self._conn is not None, "unit of work not entered"
-        if self.events:  # their subscribers never ran: end it through bot.runner
+        if self.events:  # their subscribers never ran: end it through bot.runtime.runner
             names = ", ".join(sorted({type(e).__name__ for e in self.events}))
             raise UndrainedEvents(f"commit refused: domain events not drained ({names})")
         await self._conn.commit()

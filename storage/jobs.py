@@ -1,6 +1,6 @@
 """Notification jobs and their per-message outbox (the ``sms`` table), and the suppression
 list. States only move forward: every UPDATE names the states it may move from
-(``bot.notify.FORWARD``), so a late or repeated report can never take a message back."""
+(``bot.jobs.notify.FORWARD``), so a late or repeated report can never take a message back."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, tuple_, update
 
+from bot.jobs.notify import CORRECTS, FORWARD, RELEASING, Job, NewMessage, QueuedSms
 from bot.model import RoomRef, as_lang
-from bot.notify import CORRECTS, FORWARD, RELEASING, Job, NewMessage, QueuedSms
 from storage import tables as T
 from storage.repos import _Repo
 

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Row, func, insert, select, update
 
-from bot.appointments import Appointment
-from bot.calls import Call, CallList
-from bot.marks import Mark
+from bot.jobs.appointments import Appointment
+from bot.jobs.calls import Call, CallList
+from bot.jobs.marks import Mark
 from bot.model import RoomRef, as_lang
 from storage import tables as T
 from storage.repos import _Repo

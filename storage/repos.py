@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, Row, Table, and_, case, func, insert, or_,
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.appointments import Appointment
-from bot.ledger import make_entry
+from bot.jobs.appointments import Appointment
+from bot.ledger.chain import make_entry
 from bot.model import (
     ALL_SITES,
     Actor,

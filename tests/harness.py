@@ -10,10 +10,10 @@ from typing import Any
 from adapters.runtime import Runtime, build_runtime
 from adapters.terminal.render import render_text
 from bot.config import Settings, parse_settings
-from bot.dispatcher import Handled
 from bot.events import EventBus
 from bot.model import Incoming, Reply, room_ref
 from bot.ports import UnitOfWork
+from bot.runtime.dispatcher import Handled
 from tests.fakes.clock import FakeClock
 
 OPERATOR = "@operator:local"

@@ -49,8 +49,8 @@ from adapters.matrix.render import render
 from adapters.runtime import Runtime
 from bot.config import MatrixSection
 from bot.model import Attachment, Incoming, room_ref
-from bot.outbox import OutboxSender
 from bot.ports import OutboxItem
+from bot.runtime.outbox import OutboxSender
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from adapters.matrix.cross_signing import (
 from adapters.matrix.errors import MatrixError
 from adapters.matrix.login import key_vault, login, make_client
 from adapters.runtime import database_url, matrix_store
-from bot.clock import SystemClock
 from bot.config import ConfigError, Settings
+from bot.runtime.clock import SystemClock
 from storage.db import Database
 
 RECOVERY_KEY_ENV = "CRISISCELL_MATRIX_RECOVERY_KEY"

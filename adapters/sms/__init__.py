@@ -1,4 +1,4 @@
-"""SMS gateways behind ``bot.sms.SmsGateway``: log (default), twilio, smpp."""
+"""SMS gateways behind ``bot.jobs.sms.SmsGateway``: log (default), twilio, smpp."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from bot.config import ConfigError, Settings
-from bot.sms import SmsGateway
+from bot.jobs.sms import SmsGateway
 
 
 def gateway_name(settings: Settings) -> str:

@@ -15,7 +15,7 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.sms import Lookup, OutgoingSms, ReceiptSink
+from bot.jobs.sms import Lookup, OutgoingSms, ReceiptSink
 
 
 def mask(phone: str) -> str:

@@ -18,8 +18,8 @@ from adapters.runtime import Runtime, build_runtime, send_options
 from adapters.sms import build_gateway
 from adapters.web import WebServer
 from bot.config import Settings
-from bot.notify import patients_to_call
-from bot.sending import ReceiptHandler, SmsSender
+from bot.jobs.notify import patients_to_call
+from bot.jobs.sending import ReceiptHandler, SmsSender
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -60,9 +60,9 @@ from smpplib import gsm
 from smpplib import smpp as smpp_pdu
 
 from adapters.sms.quiet import warnings_only
-from bot.appointments import classify_phone
 from bot.config import SmppSettings
-from bot.sms import (
+from bot.jobs.appointments import classify_phone
+from bot.jobs.sms import (
     GatewayError,
     Lookup,
     OutgoingSms,
@@ -266,7 +266,7 @@ class _LinkDown(Exception):
 
 
 class SmppGateway:
-    """:class:`bot.sms.SmsGateway` over SMPP 3.4 (transceiver bind), smpplib in a thread."""
+    """:class:`bot.jobs.sms.SmsGateway` over SMPP 3.4 (transceiver bind), smpplib in a thread."""
 
     name = "smpp"
 

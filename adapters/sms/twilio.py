@@ -35,7 +35,7 @@ from twilio.rest import Client
 
 from adapters.sms.quiet import warnings_only
 from bot.config import TwilioSettings
-from bot.sms import (
+from bot.jobs.sms import (
     ErrorKind,
     GatewayError,
     Lookup,
@@ -125,7 +125,7 @@ def _error(exc: TwilioException) -> GatewayError:
 
 
 class TwilioGateway:
-    """:class:`bot.sms.SmsGateway` over Twilio's REST API; webhooks via :meth:`install`."""
+    """:class:`bot.jobs.sms.SmsGateway` over Twilio's REST API; webhooks via :meth:`install`."""
 
     name = "twilio"
 

@@ -36,8 +36,8 @@ from adapters.runtime import Runtime
 from adapters.teams.render import render
 from bot.config import TeamsSection
 from bot.model import Incoming, Lang, as_lang, room_ref
-from bot.outbox import OutboxSender
 from bot.ports import OutboxItem
+from bot.runtime.outbox import OutboxSender
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config import Settings
-from bot.router import Command
+from bot.runtime.router import Command
 from commands import all_commands
 
 SCHEMA = "https://developer.microsoft.com/en-us/json-schemas/teams/v1.17"

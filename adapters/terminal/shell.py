@@ -22,10 +22,10 @@ from typing import Any, TextIO
 from adapters.runtime import Runtime, data_dir, deliveries
 from adapters.sms.service import build_sender
 from adapters.terminal.render import render_text
-from bot.clock import DrillClock
 from bot.model import Incoming, RoomRef, room_ref
-from bot.outbox import OutboxSender
 from bot.ports import OutboxItem
+from bot.runtime.clock import DrillClock
+from bot.runtime.outbox import OutboxSender
 
 ROOM: RoomRef = room_ref("shell", "local")
 

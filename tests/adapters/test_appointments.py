@@ -7,7 +7,7 @@ import random
 from pathlib import Path
 
 from adapters.appointments import import_file, purge
-from bot.appointments import classify_phone
+from bot.jobs.appointments import classify_phone
 from tests.adapters.test_shell import crisiscell
 from tests.harness import NURSE, Harness
 

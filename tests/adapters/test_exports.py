@@ -33,10 +33,10 @@ from sqlalchemy import text
 
 from adapters.exports import export_filename, export_log, export_sitrep
 from adapters.terminal.render import render_text
-from bot.appointments import Appointment, classify_phone
-from bot.exports import EXPORT_MESSAGES
+from bot.jobs.appointments import Appointment, classify_phone
+from bot.jobs.sending import ReceiptHandler, SendOptions, SmsSender
 from bot.model import LANGS, Lang
-from bot.sending import ReceiptHandler, SendOptions, SmsSender
+from bot.record.exports import EXPORT_MESSAGES
 from tests.fakes.sms import FakeGateway
 from tests.harness import DEFAULT_CONFIG, Harness
 

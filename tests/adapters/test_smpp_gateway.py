@@ -22,7 +22,7 @@ from adapters.sms.smpp import (
     submit_error,
 )
 from bot.config import SmppSettings
-from bot.sms import GatewayError, OutgoingSms, Receipt, UnknownOutcome
+from bot.jobs.sms import GatewayError, OutgoingSms, Receipt, UnknownOutcome
 from tests.fakes.smpp import SimMessage, SimPart, SmppSimulator, _free_port
 
 PASSWORD = "s3cret"

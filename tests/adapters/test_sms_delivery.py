@@ -304,7 +304,7 @@ async def _done(db: Database) -> bool:
 
 @pytest.mark.postgres
 async def test_two_senders_on_postgresql_never_send_twice(pg_url: str) -> None:
-    from bot.sending import SendOptions, SmsSender
+    from bot.jobs.sending import SendOptions, SmsSender
     from tests.bot.test_notify import appt, seed
 
     start = datetime.fromisoformat("2022-05-15T07:00:00+02:00")
@@ -354,7 +354,7 @@ async def test_smpp_job_receipts_stop_and_uncertain(sqlite_url: str) -> None:
     about over SMPP, so it is left uncertain (to phone), never sent twice."""
     from adapters.sms.smpp import SmppGateway
     from bot.config import SmppSettings
-    from bot.sending import ReceiptHandler, SendOptions, SmsSender
+    from bot.jobs.sending import ReceiptHandler, SendOptions, SmsSender
     from tests.bot.test_notify import appt, seed
     from tests.fakes.smpp import SmppSimulator
 

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 
 from adapters.status_cli import status_lines
-from bot.lease import LeaseKeeper
+from bot.runtime.lease import LeaseKeeper
 from storage.db import Database
 from tests.fakes.clock import FakeClock
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
@@ -82,7 +82,7 @@ api_base = "{fake.url}"
         tomorrow = (now + timedelta(days=1)).replace(hour=10, minute=0, second=0, microsecond=0)
         h = await Harness.start(pg_url, now=now)
         try:
-            from bot.appointments import Appointment
+            from bot.jobs.appointments import Appointment
 
             async with h.runtime.db.uow() as uow:
                 await uow.appointments.upsert(

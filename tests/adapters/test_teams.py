@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from adapters.teams.adapter import TeamsAdapter
 from adapters.web import WebServer
 from bot.model import Paragraph, Reply, room_ref
-from bot.outbox import OutboxSender
+from bot.runtime.outbox import OutboxSender
 from storage import tables as T
 from tests.conftest import START
 from tests.harness import Harness

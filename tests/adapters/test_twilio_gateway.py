@@ -23,7 +23,7 @@ from twilio.request_validator import RequestValidator
 from adapters.sms.twilio import EMPTY_TWIML, INBOUND_PATH, STATUS_PATH, TwilioGateway
 from adapters.web import WebServer
 from bot.config import TwilioSettings
-from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, UnknownOutcome
+from bot.jobs.sms import GatewayError, Lookup, OutgoingSms, Receipt, UnknownOutcome
 from tests.fakes.twilio import ACCOUNT_SID, AUTH_TOKEN, FakeTwilio
 
 # Fake Belgian mobile numbers (the 0470 00 01xx block); never real ones.

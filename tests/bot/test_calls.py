@@ -247,8 +247,8 @@ async def test_one_list_per_appointment_and_settled_calls_stay_settled(h: Harnes
 async def test_unmark_and_the_ledger_guards_the_marks(h: Harness) -> None:
     from sqlalchemy import text
 
-    from bot.exports import chain_status
-    from bot.ledger import verify
+    from bot.ledger.chain import verify
+    from bot.record.exports import chain_status
 
     await h.say("/maintain C1, C2", user=PEETERS)
     assert (await h.facts("/unmark C2, C5 : meant C5"))["unmarked"] == ["C2"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from bot.decisions import record_decision
-from bot.dispatcher import Dispatcher
+from bot.ledger.decisions import record_decision
 from bot.model import Status
-from bot.router import Command, Context, Router
+from bot.runtime.dispatcher import Dispatcher
+from bot.runtime.router import Command, Context, Router
 from storage import tables as T
 from tests.harness import Harness
 

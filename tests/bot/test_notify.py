@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 
 from adapters.terminal.render import render_text
-from bot.appointments import Appointment, classify_phone
+from bot.jobs.appointments import Appointment, classify_phone
+from bot.jobs.notify import FORWARD
+from bot.jobs.sending import ReceiptHandler, SendOptions, SmsSender
+from bot.jobs.sms import OutgoingSms, Receipt
 from bot.model import Lang
-from bot.notify import FORWARD
-from bot.sending import ReceiptHandler, SendOptions, SmsSender
-from bot.sms import OutgoingSms, Receipt
 from tests.fakes.sms import FakeGateway
 from tests.harness import DEFAULT_CONFIG, Harness
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from datetime import timedelta
 
-from bot.outbox import OutboxSender
+from bot.runtime.outbox import OutboxSender
 from tests.fakes.chat import RecordingChat
 from tests.harness import Harness
 

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.decisions import resolve
+from bot.ledger.decisions import resolve
 from bot.model import ALL_SITES, Decision, Status
 
 MON = date(2022, 5, 16)
@@ -112,7 +112,7 @@ def test_resolution_matches_its_definition(decisions: list[Decision], site: str,
 
 
 def test_superseded_lists_only_decisions_in_force_in_the_new_scope() -> None:
-    from bot.decisions import superseded
+    from bot.ledger.decisions import superseded
 
     ufn_open = d(1, status=Status.OPEN, last=None)
     monday_reduced = d(2, status=Status.REDUCED)

@@ -1,4 +1,4 @@
-"""One way to end a unit of work, whoever starts it (bot.runner): domain events reach
+"""One way to end a unit of work, whoever starts it (bot.runtime.runner): domain events reach
 their subscribers from chat, the web page, the CLI and timers alike, and a unit of work
 refuses to commit with events whose subscribers never ran."""
 
@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.notify import JobStateChanged
+from bot.jobs.notify import JobStateChanged
 from bot.ports import UnitOfWork
 from storage.db import UndrainedEvents
 from tests.bot.test_calls import CONFIG, CONSULTATIONS, SURGERY
@@ -53,7 +53,7 @@ async def test_the_sms_senders_events_reach_their_subscribers(h: Harness) -> Non
     job = await h.facts("/notify surgery monday")
     await h.say(f"/notify approve {job['job']}", user=MARTIN)
     assert seen == [(1, "draft", "running")]  # from chat, as before
-    from bot.sending import SendOptions, SmsSender
+    from bot.jobs.sending import SendOptions, SmsSender
 
     sender = SmsSender(
         h.runtime.db.uow,

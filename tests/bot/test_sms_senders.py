@@ -14,8 +14,8 @@ from datetime import timedelta
 import pytest
 
 from adapters.terminal.render import render_text
-from bot.lease import SMS_LEASE_KEY, Lease, LeaseKeeper
-from bot.sending import SendOptions, SmsSender
+from bot.jobs.sending import SendOptions, SmsSender
+from bot.runtime.lease import SMS_LEASE_KEY, Lease, LeaseKeeper
 from tests.bot.test_notify import MARTIN, MONDAY_LIST, draft, seed
 from tests.conftest import START
 from tests.fakes.sms import FakeGateway

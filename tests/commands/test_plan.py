@@ -7,10 +7,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from adapters.terminal.render import render_text
-from bot.briefing import BriefingScheduler, next_time
-from bot.ledger import verify
+from bot.ledger.chain import verify
 from bot.model import Incoming, room_ref
-from bot.outbox import OutboxSender
+from bot.plan.briefing import BriefingScheduler, next_time
+from bot.runtime.outbox import OutboxSender
 from tests.fakes.chat import RecordingChat
 from tests.harness import NURSE, Harness
 
@@ -146,7 +146,11 @@ async def test_briefing_fires_once_a_day_at_the_room_time_across_restarts(bot: H
 
     def scheduler() -> BriefingScheduler:
         return BriefingScheduler(
-            bot.runtime.db.uow, bot.clock, bot.runtime.catalog, "en", lambda: woken.append(1)
+            bot.runtime.db.uow,
+            bot.clock,
+            bot.runtime.catalog,
+            "en",
+            lambda: woken.append(1),
         )
 
     s = scheduler()

@@ -11,7 +11,7 @@ import asyncio
 from collections import Counter
 from datetime import datetime
 
-from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, ReceiptSink, UnknownOutcome
+from bot.jobs.sms import GatewayError, Lookup, OutgoingSms, Receipt, ReceiptSink, UnknownOutcome
 
 
 class FakeGateway:

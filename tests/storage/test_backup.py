@@ -24,10 +24,10 @@ import pytest
 from alembic import command
 from sqlalchemy import Connection, inspect, select, text
 
-from bot.decisions import record_decision
-from bot.lease import LEASE_KEY, Lease
-from bot.ledger import verify
+from bot.ledger.chain import verify
+from bot.ledger.decisions import record_decision
 from bot.model import ALL_SITES, Actor, Status, room_ref
+from bot.runtime.lease import LEASE_KEY, Lease
 from storage import tables as T
 from storage.backup import (
     LAST_BACKUP_KEY,

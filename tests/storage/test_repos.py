@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import text, update
 
-from bot.decisions import record_decision, resolve, revoke_decision
-from bot.ledger import GENESIS, verify
+from bot.ledger.chain import GENESIS, verify
+from bot.ledger.decisions import record_decision, resolve, revoke_decision
 from bot.model import ALL_SITES, Actor, Paragraph, Reply, Status, room_ref
 from bot.ports import RoomSettings
 from storage import tables as T

@@ -22,13 +22,13 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from bot.catalog import Catalog
-from bot.decisions import NOTE_INTERNAL, BoardRow
 from bot.i18n import MESSAGES, _m, fmt_day, fmt_period, t
-from bot.job_reports import counts_line, to_call
-from bot.ledger import Verification
+from bot.jobs.notify import Job, Progress, state_name
+from bot.jobs.reports import counts_line, to_call
+from bot.ledger.chain import Verification
+from bot.ledger.decisions import NOTE_INTERNAL, BoardRow
 from bot.model import ALL_SITES, Attachment, Lang, LedgerEntry, Milestone
-from bot.notify import Job, Progress, state_name
-from bot.plan import progress, progress_bar
+from bot.plan.milestones import progress, progress_bar
 
 if TYPE_CHECKING:
     pass
@@ -814,7 +814,7 @@ def build_log(
 
     ``entries`` is the whole ledger in seq order (revocations are described with the
     decision they revoke, and the head hash is the last entry's); ``verification`` is
-    ``bot.ledger.verify`` of that same ledger.
+    ``bot.ledger.chain.verify`` of that same ledger.
     """
     last_hash = entries[-1].hash if entries else None
     chain = chain_status(verification, last_hash, lang)
@@ -1142,7 +1142,7 @@ def build_sitrep(
     made_by: str | None = None,
 ) -> Sitrep:
     """The situation report for ``day``: the board of that day and the next (as
-    ``bot.decisions.board`` gives them), the plan's current milestones, the jobs to show
+    ``bot.ledger.decisions.board`` gives them), the plan's current milestones, the jobs to show
     with their progress, and how many chat messages could not be delivered."""
     next_day = day + timedelta(days=1)
     systems = []

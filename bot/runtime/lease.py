@@ -17,8 +17,8 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
 from bot.ports import StateRepository, UnitOfWorkFactory
+from bot.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
+from bot.runtime.clock import Clock
 
 
 @dataclass

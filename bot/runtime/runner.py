@@ -14,10 +14,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from bot.clock import Clock
 from bot.events import EventBus
 from bot.model import Reply, RoomRef
 from bot.ports import OutboxItem, UnitOfWork, UnitOfWorkFactory
+from bot.runtime.clock import Clock
 
 T = TypeVar("T")
 

@@ -12,12 +12,12 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Literal
 
 from bot.catalog import Catalog
-from bot.decisions import public_note, resolve
 from bot.i18n import fmt_day, fmt_time, t
-from bot.job_reports import counts_line, scope_line
+from bot.jobs.notify import progress_of
+from bot.jobs.reports import counts_line, scope_line
+from bot.ledger.decisions import public_note, resolve
 from bot.model import Decision, Lang, status_group
-from bot.notify import progress_of
-from bot.plan import progress
+from bot.plan.milestones import progress
 from bot.ports import UnitOfWork
 
 Audience = Literal["public", "internal"]

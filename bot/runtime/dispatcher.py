@@ -15,22 +15,21 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.catalog import Catalog
-from bot.clock import Clock
 from bot.errors import DomainError, UsageError
 from bot.events import EventBus
 from bot.i18n import t
+from bot.jobs.notify import NotifyOptions
 from bot.model import Actor, Incoming, Lang, Paragraph, Reply, as_lang
-from bot.notify import NotifyOptions
+from bot.runtime.clock import Clock
 
 if TYPE_CHECKING:
-    from bot.exports import Exporter
+    from bot.record.exports import Exporter
 from bot.ports import OutboxItem, RoomSettings, UnitOfWork, UnitOfWorkFactory
 from bot.roles import Directory
-from bot.router import Command, Context, Match, Router, Unknown
-from bot.runner import Audit, UseCaseRunner
+from bot.runtime.router import Command, Context, Match, Router, Unknown
+from bot.runtime.runner import Audit, UseCaseRunner
 
 log = logging.getLogger(__name__)
-
 
 
 def crash_point(name: str) -> None:
@@ -80,7 +79,7 @@ class Dispatcher:
         self.who_decides = dict(who_decides or {})
         self.notify = notify or NotifyOptions()
         self.exporter = exporter
-        # every entry point ends its unit of work the same way (bot.runner)
+        # every entry point ends its unit of work the same way (bot.runtime.runner)
         self.runner = runner or UseCaseRunner(uow_factory, clock, self.bus)
 
     @property

@@ -1,7 +1,7 @@
 """SMS: the gateway port, delivery receipts, and message arithmetic (length, segments).
 
 A gateway (``adapters/sms/``: ``log``, ``twilio``, ``smpp``) implements
-:class:`SmsGateway`. The core's sender (``bot/sending.py``) owns the durable state of
+:class:`SmsGateway`. The core's sender (``bot/jobs/sending.py``) owns the durable state of
 every message; a gateway only submits, answers "did you accept this?" where the
 provider can be asked, and reports delivery receipts and opt-outs to a
 :class:`ReceiptSink`.

@@ -2,7 +2,7 @@
 
 A job is drafted from the decisions in force and the imported appointments (a dry run
 the cell reads), approved by a second cell member, then sent by the SMS sender
-(``bot/sending.py``). Every message is a row of its own under a unique key, and its
+(``bot/jobs/sending.py``). Every message is a row of its own under a unique key, and its
 state only moves forward::
 
     pending -> sending -> submitted -> delivered | failed
@@ -25,13 +25,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from babel.dates import format_date
 
-from bot.appointments import Appointment
 from bot.catalog import Catalog
-from bot.decisions import latest_by_day, resolve
 from bot.errors import DomainError
 from bot.i18n import fmt_day, t
+from bot.jobs.appointments import Appointment
+from bot.jobs.sms import segments
+from bot.ledger.decisions import latest_by_day, resolve
 from bot.model import ALL_SITES, LANGS, Actor, Decision, Lang, RoomRef, Status
-from bot.sms import segments
 
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
-from bot.appointments import redact_phones
+from bot.jobs.appointments import redact_phones
+from bot.jobs.notify import MESSAGED
 from bot.model import Actor
-from bot.notify import MESSAGED
 
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork

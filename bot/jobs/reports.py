@@ -15,12 +15,10 @@ from typing import Any
 from babel import Locale
 
 from bot.catalog import Catalog
-from bot.clock import Clock
 from bot.dates import Period
 from bot.events import DecisionRecorded, DecisionRevoked, EventBus
 from bot.i18n import fmt_period, t
-from bot.model import ALL_SITES, BulletList, Decision, Lang, Paragraph, Reply, RoomRef, Status
-from bot.notify import (
+from bot.jobs.notify import (
     MESSAGED,
     DraftStats,
     Job,
@@ -33,8 +31,10 @@ from bot.notify import (
     state_name,
     system_actor,
 )
-from bot.plan import room_lang
+from bot.model import ALL_SITES, BulletList, Decision, Lang, Paragraph, Reply, RoomRef, Status
+from bot.plan.milestones import room_lang
 from bot.ports import UnitOfWork
+from bot.runtime.clock import Clock
 
 
 def lang_name(code: str, lang: Lang) -> str:

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
-from bot.clock import Clock
 from bot.i18n import t
+from bot.jobs.notify import NotifyOptions
 from bot.model import Actor, Incoming, Lang
-from bot.notify import NotifyOptions
 from bot.ports import UnitOfWork
 from bot.roles import EVERYONE, may_run
+from bot.runtime.clock import Clock
 from bot.text import fold
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
-    from bot.exports import Exporter
+    from bot.record.exports import Exporter
     from bot.roles import Directory
 
 PREFIXES = ("/", "!")

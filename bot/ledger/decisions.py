@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from bot.events import DecisionRecorded, DecisionRevoked
-from bot.ledger import decision_payload
+from bot.ledger.chain import decision_payload
 from bot.model import ALL_SITES, Actor, Decision, Status
 from bot.ports import UnitOfWork
 

@@ -2,7 +2,7 @@
 and each call's outcome. The numbers stay on the bot's machine (CLI export, internal web
 page); chat sees counts only.
 
-An outcome ``maintained`` or ``postponed`` also marks the appointment (``bot/marks.py``);
+An outcome ``maintained`` or ``postponed`` also marks the appointment (``bot/jobs/marks.py``);
 ``no-answer`` and ``to-retry`` count a try. Patients not reached after the configured
 number of tries can be sent a "please call us" SMS through the normal job machinery.
 """
@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Protocol
 
-from bot.appointments import Appointment, redact_phones
-from bot.decisions import latest_by_day, resolve
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.marks import mark_appointments
+from bot.jobs.appointments import Appointment, redact_phones
+from bot.jobs.marks import mark_appointments
+from bot.jobs.notify import MAX_DAYS
+from bot.ledger.decisions import latest_by_day, resolve
 from bot.model import ALL_SITES, Actor, Lang, Paragraph, Reply, RoomRef, Status
-from bot.notify import MAX_DAYS
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog

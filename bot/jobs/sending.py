@@ -35,13 +35,7 @@ from typing import Literal
 from aiolimiter import AsyncLimiter
 
 from bot.catalog import Catalog
-from bot.clock import Clock
-from bot.dispatcher import crash_point
-from bot.health import Health
-from bot.job_reports import final_reply, post_to_job_rooms, progress_reply
-from bot.lease import SMS_LEASE_KEY, Lease, LeaseKeeper
-from bot.model import Lang, Reply
-from bot.notify import (
+from bot.jobs.notify import (
     Job,
     NotifyOptions,
     Progress,
@@ -50,9 +44,15 @@ from bot.notify import (
     progress_of,
     system_actor,
 )
+from bot.jobs.reports import final_reply, post_to_job_rooms, progress_reply
+from bot.jobs.sms import GatewayError, Lookup, OutgoingSms, Receipt, SmsGateway, UnknownOutcome
+from bot.model import Lang, Reply
 from bot.ports import UnitOfWork, UnitOfWorkFactory
-from bot.runner import UseCaseRunner
-from bot.sms import GatewayError, Lookup, OutgoingSms, Receipt, SmsGateway, UnknownOutcome
+from bot.runtime.clock import Clock
+from bot.runtime.dispatcher import crash_point
+from bot.runtime.health import Health
+from bot.runtime.lease import SMS_LEASE_KEY, Lease, LeaseKeeper
+from bot.runtime.runner import UseCaseRunner
 
 log = logging.getLogger(__name__)
 

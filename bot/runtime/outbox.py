@@ -13,8 +13,8 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
-from bot.clock import Clock
 from bot.ports import ChatPort, OutboxItem, UnitOfWorkFactory
+from bot.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

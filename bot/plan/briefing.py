@@ -7,13 +7,13 @@ from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.catalog import Catalog
-from bot.clock import Clock
-from bot.decisions import board
 from bot.i18n import fmt_day, fmt_period, t
+from bot.ledger.decisions import board
 from bot.model import Block, BulletList, Lang, Paragraph, Reply, RoomRef
-from bot.plan import plan_lines, progress, progress_bar, room_lang
+from bot.plan.milestones import plan_lines, progress, progress_bar, room_lang
 from bot.ports import UnitOfWork, UnitOfWorkFactory
-from bot.runner import UseCaseRunner
+from bot.runtime.clock import Clock
+from bot.runtime.runner import UseCaseRunner
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 
 from bot.catalog import Catalog
-from bot.decisions import resolve
 from bot.events import DecisionRecorded, EventBus
 from bot.i18n import fmt_period, fmt_time, t
+from bot.ledger.decisions import resolve
 from bot.model import (
     ALL_SITES,
     SYSTEM_STATES,

@@ -1,0 +1,1 @@
+"""Patient notification: appointments, SMS jobs and their sender, marks, call lists."""

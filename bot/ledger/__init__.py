@@ -1,0 +1,1 @@
+"""The hash-chained ledger of the cell's decisions, and what reads it."""

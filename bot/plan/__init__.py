@@ -1,0 +1,1 @@
+"""The IT restoration plan: milestones, alerts, the morning briefing."""

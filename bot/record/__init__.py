@@ -1,0 +1,1 @@
+"""The crisis record: activity log and situation report."""

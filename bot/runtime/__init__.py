@@ -1,0 +1,1 @@
+"""Running the core: dispatcher, router, use-case runner, outbox, leases, clock, health."""
