@@ -28,6 +28,16 @@ def room_ref(platform: str, ident: str) -> RoomRef:
     return RoomRef(f"{platform}:{ident}")
 
 
+def room_platform(room: RoomRef) -> str:
+    """``matrix`` of ``matrix:!abc:server``."""
+    return str(room).partition(":")[0]
+
+
+def room_id(room: RoomRef) -> str:
+    """The platform's own id: ``!abc:server`` of ``matrix:!abc:server``."""
+    return str(room).partition(":")[2]
+
+
 class Status(enum.StrEnum):
     OPEN = "open"
     REDUCED = "reduced"

@@ -22,6 +22,7 @@ from bot.model import (
     Reply,
     RoomRef,
     Status,
+    room_platform,
 )
 from bot.ports import AppointmentCount, OutboxItem, RoomSettings
 from storage import tables as T
@@ -291,10 +292,6 @@ class SqlInbox(_Repo):
         return (await self.conn.execute(stmt)).first() is not None
 
 
-def _platform(room: RoomRef) -> str:
-    return str(room).split(":", 1)[0]
-
-
 class SqlOutbox(_Repo):
     async def add(
         self,
@@ -310,7 +307,7 @@ class SqlOutbox(_Repo):
                 insert(T.outbox)
                 .values(
                     key=key,
-                    platform=_platform(room),
+                    platform=room_platform(room),
                     room=str(room),
                     reply=json.dumps(reply.to_json(), ensure_ascii=False),
                     state="pending",

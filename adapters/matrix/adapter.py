@@ -47,6 +47,7 @@ from adapters.matrix.errors import MatrixError
 from adapters.matrix.login import Client, device_trust, login, make_client
 from adapters.matrix.render import render
 from adapters.runtime import Runtime
+from bot import model
 from bot.config import MatrixSection
 from bot.model import Attachment, Incoming, room_ref
 from bot.ports import OutboxItem
@@ -74,7 +75,7 @@ def _is_rate_limit(resp: object) -> bool:
 
 
 def _room_id(item: OutboxItem) -> str:
-    return str(item.room).split(":", 1)[1]
+    return model.room_id(item.room)
 
 
 class MatrixAdapter:

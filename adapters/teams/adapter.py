@@ -35,7 +35,7 @@ from microsoft_agents.hosting.core.authorization import AgentAuthConfiguration, 
 from adapters.runtime import Runtime
 from adapters.teams.render import render
 from bot.config import TeamsSection
-from bot.model import Incoming, Lang, as_lang, room_ref
+from bot.model import Incoming, Lang, as_lang, room_id, room_ref
 from bot.ports import OutboxItem
 from bot.runtime.outbox import OutboxSender
 
@@ -270,7 +270,7 @@ class TeamsAdapter:
     # --- outgoing (the outbox's chat port) -----------------------------------------------
 
     async def deliver(self, item: OutboxItem) -> None:
-        conversation = str(item.room).split(":", 1)[1]
+        conversation = room_id(item.room)
         raw = self._references.get(conversation)
         if raw is None:  # after a restart: from the database
             async with self.runtime.db.uow() as uow:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
+from bot.model import room_platform
 from bot.ports import ChatPort, OutboxItem, UnitOfWorkFactory
 from bot.runtime.clock import Clock
 
@@ -76,7 +77,7 @@ class OutboxSender:
         sent: list[int] = []
         failed: list[tuple[OutboxItem, str]] = []
         for item in items:
-            port = self.ports.get(str(item.room).split(":", 1)[0])
+            port = self.ports.get(room_platform(item.room))
             if port is None:
                 failed.append((item, "no adapter for this platform is running"))
                 continue
