@@ -18,8 +18,8 @@ from bot.config import Settings
 from bot.events import EventBus
 from bot.jobs import calls
 from bot.jobs.notify import NotifyOptions
-from bot.jobs.reports import JobWatch
 from bot.jobs.sending import SendOptions, SmsSender
+from bot.jobs.watch import JobWatch
 from bot.plan.briefing import BriefingScheduler
 from bot.plan.milestones import Alerts
 from bot.roles import Directory

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot.errors import DomainError
 from bot.i18n import t
-from bot.jobs.appointments import Appointment, redact_phones
+from bot.jobs.appointments import redact_phones
 from bot.jobs.marks import mark_appointments
 from bot.jobs.notify import MAX_DAYS
 from bot.ledger.decisions import latest_by_day, resolve
@@ -53,26 +53,6 @@ class Call:
     tries: int
     outcome: str  # pending | maintained | postponed | no-answer | to-retry
     note: str
-
-
-class CallRepository(Protocol):
-    async def next_no(self) -> int: ...
-
-    async def add(self, call_list: CallList, appointments: Sequence[Appointment]) -> None: ...
-
-    async def get(self, no: int) -> CallList | None: ...
-
-    async def calls(self, no: int) -> list[Call]: ...
-
-    async def for_appointment(self, appointment_id: str) -> list[Call]:
-        """The calls of an appointment, newest list first."""
-
-    async def listed(self, appointment_ids: Sequence[str]) -> set[str]:
-        """Which of these appointments are on a call list already."""
-
-    async def record(
-        self, call_id: int, *, outcome: str, note: str, tries: int, at: datetime
-    ) -> None: ...
 
 
 class CallError(DomainError):

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 
 from bot.jobs.appointments import redact_phones
 from bot.jobs.notify import MESSAGED
@@ -31,21 +31,6 @@ class Mark:
     seq: int
     at: datetime
     actor_id: str
-
-
-class MarkRepository(Protocol):
-    async def put(self, mark: Mark) -> None: ...
-
-    async def of(self, ids: Sequence[str]) -> dict[str, Mark]: ...
-
-    async def all(self) -> list[Mark]: ...
-
-    async def remove(self, appointment_id: str) -> bool: ...
-
-    async def counts(
-        self, *, day: object, service: str | None = None
-    ) -> list[tuple[str, str, str, int]]:
-        """(service, site, outcome, count) of the marked appointments of a day."""
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from babel.dates import format_date
 
@@ -180,105 +180,6 @@ class QueuedSms:
     claimed_by: str | None = None
     provider_id: str | None = None
     error: str | None = None
-
-
-class JobRepository(Protocol):
-    async def next_no(self) -> int: ...
-
-    async def add(self, job: Job) -> None: ...
-
-    async def get(self, no: int, *, lock: bool = False) -> Job | None:
-        """``lock``: hold the job's row until commit (several senders report on one job)."""
-
-    async def recent(self, *, limit: int) -> list[Job]: ...
-
-    async def in_states(self, states: Sequence[str]) -> list[Job]: ...
-
-    async def update(self, no: int, *, expect: Sequence[str] | None = None, **fields: Any) -> bool:
-        """``expect``: only if the job is in one of these states (False: it was not)."""
-
-    async def add_messages(self, job: Job, rows: Sequence[NewMessage]) -> None:
-        """The job's messages, due from its creation."""
-
-    async def already_messaged(
-        self, *, service: str, first: date, last: date
-    ) -> set[tuple[str, date, str]]:
-        """(phone, day, kind) that SMS jobs of ``service`` sent or are sending (the guard)."""
-
-    async def counts(self, no: int) -> dict[str, int]:
-        """Messages of the job by state."""
-
-    async def messages(self, no: int, states: Sequence[str] | None = None) -> list[QueuedSms]: ...
-
-    async def move(
-        self,
-        ids: Sequence[int],
-        *,
-        to: str,
-        at: datetime,
-        provider: str | None = None,
-        provider_id: str | None = None,
-        error: str | None = None,
-        next_attempt_at: datetime | None = None,
-        claim: tuple[str | None, datetime | None] | None = None,
-    ) -> int:
-        """Move messages to state ``to`` -- only from the states FORWARD allows; how many.
-
-        ``claim`` (claimed_by, claimed_at): only if nobody claimed or touched them since.
-        """
-
-    async def submitted_many(
-        self, items: Sequence[tuple[int, str]], *, provider: str, at: datetime, worker: str
-    ) -> None:
-        """(message id, provider id) pairs the gateway accepted: sending -> submitted."""
-
-    async def heartbeat(self, ids: Sequence[int], *, worker: str, now: datetime) -> None: ...
-
-    async def store_receipt(
-        self,
-        *,
-        provider: str,
-        provider_id: str,
-        state: str,
-        error: str | None,
-        opted_out: bool,
-        at: datetime,
-    ) -> None:
-        """A receipt for an id no message has yet: kept until the sender writes the id."""
-
-    async def take_receipts(
-        self, *, provider: str, provider_ids: Sequence[str]
-    ) -> list[tuple[str, str, str | None, bool]]: ...
-
-    async def states_of(self, nos: Sequence[int]) -> dict[int, str]: ...
-
-    async def messages_about(
-        self, appointment_ids: Sequence[str], *, states: Sequence[str]
-    ) -> list[QueuedSms]:
-        """Messages (in these states) about any of these appointments."""
-
-    async def cancel_pending(self, no: int, *, at: datetime) -> int: ...
-
-    async def expire(self, *, now: datetime) -> dict[int, int]:
-        """Pending messages past their job's expiry or their appointment: expired, per job."""
-
-    async def claim(self, *, now: datetime, limit: int, worker: str) -> list[QueuedSms]:
-        """Due pending messages of running jobs -> sending (SKIP LOCKED on PostgreSQL)."""
-
-    async def stale(self, *, before: datetime, limit: int = 500) -> list[QueuedSms]:
-        """Messages left in ``sending`` since before ``before`` (their sender stopped)."""
-
-    async def next_due(self) -> datetime | None:
-        """When the earliest pending message of a running job is due."""
-
-    async def by_provider_id(self, provider: str, provider_id: str) -> QueuedSms | None: ...
-
-
-class SuppressionRepository(Protocol):
-    async def add(self, phone: str, *, source: str, at: datetime) -> bool:
-        """False if the number was already suppressed."""
-
-    async def among(self, phones: Sequence[str]) -> set[str]: ...
 
 
 # --- drafting ---------------------------------------------------------------------------
