@@ -285,6 +285,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def _write_out(text: str, out: str | None, said: str) -> None:
+    """A document to standard output, or to the private file ``out`` (mode 0600), saying
+    what was written there."""
+    if not out:
+        sys.stdout.write(text)
+        return
+    path = Path(out)
+    await asyncio.to_thread(write_private, path, text)
+    print(f"{path}: {said}")
+
+
 def _opened(db: Database, kind: str) -> None:
     """Say which database, and which kind (live or drill), a command works on."""
     from adapters.runtime import shown
@@ -504,13 +515,9 @@ async def _notify(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {reason}: {count}")
         print(f"the list with numbers: crisiscell notify report {args.job} --csv --out FILE")
         return 0
-    if args.out:
-        path = Path(args.out)
-
-        await asyncio.to_thread(write_private, path, buf.getvalue())
-        print(f"{path}: {n} appointment(s) to phone (personal data: mode 0600)")
-    else:
-        sys.stdout.write(buf.getvalue())
+    await _write_out(
+        buf.getvalue(), args.out, f"{n} appointment(s) to phone (personal data: mode 0600)"
+    )
     return 0
 
 
@@ -588,13 +595,9 @@ async def _calls(args: argparse.Namespace, settings: Settings) -> int:
             return 1
     finally:
         await db.dispose()
-    if not args.out:
-        sys.stdout.write(text)
-        return 0
-    path = Path(args.out)
-
-    await asyncio.to_thread(write_private, path, text)
-    print(f"{path}: {text.count(chr(10)) - 1} call(s) (personal data: mode 0600)")
+    await _write_out(
+        text, args.out, f"{text.count(chr(10)) - 1} call(s) (personal data: mode 0600)"
+    )
     return 0
 
 
@@ -623,13 +626,7 @@ async def _export(args: argparse.Namespace, settings: Settings) -> int:
             text = await export_sitrep(db, settings, day=day, fmt=args.format, lang=lang, now=now)
     finally:
         await db.dispose()
-    if not args.out:
-        sys.stdout.write(text)
-        return 0
-    path = Path(args.out)
-
-    await asyncio.to_thread(write_private, path, text)
-    print(f"{path}: written ({len(text.encode())} bytes)")
+    await _write_out(text, args.out, f"written ({len(text.encode())} bytes)")
     return 0
 
 
