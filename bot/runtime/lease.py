@@ -28,6 +28,15 @@ LEASE_KEY = "lease"  # the bot process's lease
 SMS_LEASE_KEY = "sms-sender-lease"
 
 
+def pid_namespace() -> str:
+    """This process's pid namespace: two containers on one host may share a hostname
+    but not their pids. Where namespaces do not exist, the host's one."""
+    try:
+        return os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return "host"
+
+
 def pid_alive(pid: int) -> bool:
     """Whether a process with this pid runs on this host (signal 0 checks, sends nothing)."""
     if pid <= 0:
@@ -49,6 +58,7 @@ class Lease:
     since: datetime
     expires: datetime
     renewed: datetime | None = None  # the last renewal (a heartbeat); None: ``since``
+    pidns: str | None = None  # the holder's pid namespace (None: unknown, expiry only)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -59,6 +69,7 @@ class Lease:
                 "since": self.since.isoformat(),
                 "expires": self.expires.isoformat(),
                 "renewed": (self.renewed or self.since).isoformat(),
+                "pidns": self.pidns,
             }
         )
 
@@ -72,6 +83,7 @@ class Lease:
             datetime.fromisoformat(d["since"]),
             datetime.fromisoformat(d["expires"]),
             datetime.fromisoformat(d["renewed"]) if d.get("renewed") else None,
+            d.get("pidns"),
         )
 
     @property
@@ -79,8 +91,14 @@ class Lease:
         return self.renewed or self.since
 
     def dead_here(self) -> bool:
-        """Its process is known to be gone: it ran on this host and its pid is not alive."""
-        return self.host == socket.gethostname() and not pid_alive(self.pid)
+        """Its process is known to be gone: it ran on this host, in this pid namespace
+        (not another container that shares the hostname), and its pid is not alive."""
+        return (
+            self.host == socket.gethostname()
+            and self.pidns is not None
+            and self.pidns == pid_namespace()
+            and not pid_alive(self.pid)
+        )
 
     def live(self, now: datetime) -> bool:
         """Held at ``now``. A holder is gone when it released the lease (which leaves no
@@ -152,7 +170,8 @@ class LeaseKeeper:
             if other is not None and other.holder != self.holder and other.live(now):
                 return False, other
             self.since = self.since or now
-            mine = Lease(self.holder, self.host, self.pid, self.since, now + self.ttl, now)
+            pidns = pid_namespace() if self.pid == os.getpid() else None
+            mine = Lease(self.holder, self.host, self.pid, self.since, now + self.ttl, now, pidns)
             await uow.state.put(self.key, mine.to_json())
             await uow.commit()
         return True, mine

@@ -9,13 +9,14 @@ import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 
 from adapters.terminal.render import render_text
 from bot.jobs.sending import SendOptions, SmsSender
-from bot.runtime.lease import SMS_LEASE_KEY, Lease, LeaseKeeper
+from bot.runtime.lease import SMS_LEASE_KEY, Lease, LeaseKeeper, pid_namespace
 from tests.bot.test_notify import MARTIN, MONDAY_LIST, draft, seed
 from tests.conftest import START
 from tests.fakes.sms import FakeGateway
@@ -118,8 +119,14 @@ async def test_a_holder_dead_on_this_host_is_gone_at_once(h: Harness) -> None:
     now = h.runtime.wall_clock.now()
     pid = dead_pid()
     here = socket.gethostname()
-    lease = Lease(f"{here}:{pid}", here, pid, since=now, expires=now + timedelta(minutes=2))
+    ns = pid_namespace()
+    lease = Lease(
+        f"{here}:{pid}", here, pid, since=now, expires=now + timedelta(minutes=2), pidns=ns
+    )
     assert not lease.live(now)
+    # the same hostname in another pid namespace (a second container): only expiry tells
+    assert replace(lease, pidns="pid:[another]").live(now)
+    assert replace(lease, pidns=None).live(now)
     await put_lease(h, SMS_LEASE_KEY, lease)
     await draft(h)
     _, facts = await approve(h)
