@@ -97,7 +97,7 @@ async def mark_file(
                     f"line {line}: appointment {shown(ident)} is not in the imported list"
                 )
 
-    await runner.run(mark_all, Audit.of("cli", actor.id, "appointments-mark"))
+    await runner.run(mark_all, Audit.by(actor, "appointments-mark"))
     problems += [
         f"{n} patient(s) already got a cancellation SMS (job {job}): /notify correct {job}"
         for job, n in sorted(offers.items())
@@ -161,7 +161,7 @@ async def record(
                 at=now,
                 lang="en",
             ),
-            Audit.of("cli", actor.id, "call"),
+            Audit.by(actor, "call"),
         )
     except CallError as e:
         raise LookupError(e.message) from e

@@ -348,7 +348,7 @@ class StatusSite:
                     lang=rt.settings.bot.language,
                     list_no=no,
                 ),
-                Audit("web", actor.room, actor.id, "call", detail=f"list {no}: {outcome}"),
+                Audit.by(actor, "call", detail=f"list {no}: {outcome}"),
             )
         except CallError as e:  # not on this list, or already settled
             raise web.HTTPConflict(text=e.message + "\n") from None

@@ -843,10 +843,7 @@ async def _load(
                     f"table {spec.name}: {spec.rows} rows expected, {inserted[spec.name]} "
                     f"inserted, {stored} stored; nothing was restored"
                 )
-        if kind is not None:
-            await conn.execute(
-                text("DELETE FROM adapter_state WHERE key = :k").bindparams(k=KIND_KEY)
-            )
+        if kind is not None:  # the target's own mark went in _prepare_target
             await conn.execute(
                 text("INSERT INTO adapter_state (key, value) VALUES (:k, :v)").bindparams(
                     k=KIND_KEY, v=kind

@@ -120,8 +120,13 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(_alembic_config(connection), "head")
 
 
+def _revision(connection: Connection) -> str | None:
+    """The schema's revision; None for a database never migrated (a new one)."""
+    return MigrationContext.configure(connection).get_current_revision()
+
+
 def _current(connection: Connection) -> tuple[str | None, str | None]:
-    current = MigrationContext.configure(connection).get_current_revision()
+    current = _revision(connection)
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     return current, head
 
@@ -147,7 +152,7 @@ class Database:
         database is marked ``new_kind``. Returns the database's kind."""
         try:
             async with self.engine.begin() as conn:
-                created = (await conn.run_sync(_current))[0] is None
+                created = await conn.run_sync(_revision) is None
                 await conn.run_sync(_upgrade)
                 if created:
                     await conn.execute(

@@ -65,7 +65,6 @@ class Dispatcher:
         notify: NotifyOptions | None = None,
         exporter: Exporter | None = None,
         wall_clock: Clock | None = None,
-        runner: UseCaseRunner | None = None,
     ) -> None:
         self.uow_factory = uow_factory
         self.clock = clock
@@ -74,13 +73,13 @@ class Dispatcher:
         self.catalog = catalog
         self.directory = directory
         self.router = router
-        self.bus = runner.bus if runner is not None else (bus or EventBus())
         self.default_lang = default_lang
         self.who_decides = dict(who_decides or {})
         self.notify = notify or NotifyOptions()
         self.exporter = exporter
-        # every entry point ends its unit of work the same way (bot.runtime.runner)
-        self.runner = runner or UseCaseRunner(uow_factory, clock, self.bus)
+        # every entry point ends its unit of work the same way (bot.runtime.runner); the
+        # bus holds every feature's subscribers
+        self.runner = UseCaseRunner(uow_factory, clock, bus)
 
     @property
     def on_commit(self) -> Callable[[], None] | None:

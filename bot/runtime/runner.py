@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.events import EventBus
-from bot.model import Reply, RoomRef
+from bot.model import Actor, Reply, RoomRef
 from bot.ports import OutboxItem, UnitOfWork, UnitOfWorkFactory
 from bot.runtime.clock import Clock
 
@@ -35,9 +35,9 @@ class Audit:
     detail: str = ""
 
     @classmethod
-    def of(cls, platform: str, sender: str, command: str) -> Audit:
-        """An action outside chat (web form, CLI, a timer)."""
-        return cls(platform, RoomRef(f"{platform}:local"), sender, command)
+    def by(cls, actor: Actor, command: str, detail: str = "") -> Audit:
+        """An action outside chat (the web form, the CLI), by ``actor`` from its room."""
+        return cls(actor.platform, actor.room, actor.id, command, detail=detail)
 
 
 class UseCaseRunner:
