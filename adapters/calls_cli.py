@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from adapters.console import counted
 from bot.config import Settings
 from bot.jobs.appointments import shown
 from bot.jobs.calls import CALL_OUTCOMES, CallError, record_outcome
@@ -99,7 +100,7 @@ async def mark_file(
 
     await runner.run(mark_all, Audit.by(actor, "appointments-mark"))
     problems += [
-        f"{n} patient(s) already got a cancellation SMS (job {job}): /notify correct {job}"
+        f"{counted(n, 'patient')} already got a cancellation SMS (job {job}): /notify correct {job}"
         for job, n in sorted(offers.items())
     ]
     return marked, problems
@@ -168,6 +169,7 @@ async def record(
     line = f"appointment {appointment_id} (list {call.list_no}): {outcome}, try {call.tries}"
     for job, n in sorted(offers.items()):
         line += (
-            f"\n{n} patient(s) already got a cancellation SMS (job {job}): /notify correct {job}"
+            f"\n{counted(n, 'patient')} already got a cancellation SMS (job {job}): "
+            f"/notify correct {job}"
         )
     return line

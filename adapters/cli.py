@@ -12,13 +12,17 @@ from datetime import date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from adapters.console import counted
 from adapters.files import write_private
 from adapters.matrix.errors import MatrixError
 from bot.config import EXAMPLE_CONFIG, ConfigError, Settings, load_settings
+from bot.i18n import CatalogsMissing, require_catalogs, stale_catalogs
 from bot.jobs.appointments import redact_phones
 from bot.ledger.chain import verify
 from bot.runtime.clock import Clock, DrillClock
 from storage.db import Database, DatabaseError, DatabaseKindError
+
+log = logging.getLogger(__name__)
 
 
 def _version() -> str:
@@ -463,7 +467,7 @@ async def _appointments(args: argparse.Namespace, settings: Settings) -> int:
                 actor=cli_actor(args.user),
                 now=SystemClock(settings.bot.timezone).now(),
             )
-            print(f"{n} appointment(s) marked")
+            print(f"{counted(n, 'appointment')} marked")
             for p in problems:
                 print(p)
             return 1 if problems and not n else 0
@@ -510,13 +514,13 @@ async def _notify(args: argparse.Namespace, settings: Settings) -> int:
         await db.dispose()
     if not args.csv and not args.out:
         reasons = Counter(row[1] for row in list(csv.reader(io.StringIO(buf.getvalue())))[1:])
-        print(f"job {args.job}: {n} appointment(s) to phone")
+        print(f"job {args.job}: {counted(n, 'appointment')} to phone")
         for reason, count in sorted(reasons.items()):
             print(f"  {reason}: {count}")
         print(f"the list with numbers: crisiscell notify report {args.job} --csv --out FILE")
         return 0
     await _write_out(
-        buf.getvalue(), args.out, f"{n} appointment(s) to phone (personal data: mode 0600)"
+        buf.getvalue(), args.out, f"{counted(n, 'appointment')} to phone (personal data: mode 0600)"
     )
     return 0
 
@@ -596,7 +600,7 @@ async def _calls(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         await db.dispose()
     await _write_out(
-        text, args.out, f"{text.count(chr(10)) - 1} call(s) (personal data: mode 0600)"
+        text, args.out, f"{counted(text.count(chr(10)) - 1, 'call')} (personal data: mode 0600)"
     )
     return 0
 
@@ -638,6 +642,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
         handlers=[handler],
     )
+    try:
+        require_catalogs()
+    except CatalogsMissing as e:
+        print(f"crisiscell: {e}", file=sys.stderr)
+        return 2
+    for lang in stale_catalogs():
+        log.warning(
+            "the %s message catalog was edited after it was compiled: the old wording is "
+            "used until you run: pybabel compile -d bot/locale -D crisiscell",
+            lang,
+        )
     try:
         if args.cmd == "config":
             if args.config_cmd == "example":

@@ -22,7 +22,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from adapters.exports import templates
 from adapters.runtime import Runtime
-from bot.i18n import fmt_period, t
+from bot.i18n import fmt_period, t, tn
 from bot.jobs.calls import CALL_OUTCOMES, CallError, call_counts, record_outcome
 from bot.ledger.board import Audience, board_page, three_days
 from bot.model import Actor, Lang, RoomRef, as_lang
@@ -143,6 +143,7 @@ class StatusSite:
         html = self.env.get_template("board.html").render(
             page=page,
             t=lambda key, **kw: t(lang, key, **kw),
+            tn=lambda key, count, **kw: tn(lang, key, count, **kw),
             languages=WEB_LANGS,
             link=link,
             static="/static",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.i18n import fmt_day
+from bot.i18n import N_, fmt_day
 from bot.model import Block, Paragraph, Reply, Table
 from bot.roles import EVERYONE
 from bot.runtime.router import Command, Context
@@ -46,7 +46,9 @@ async def appointments(ctx: Context, args: str) -> list[Reply]:
     if rows:
         blocks.append(Table(tuple(ctx.t("appointments.headers").split("|")), rows))
     blocks.append(
-        Paragraph(ctx.t("appointments.total", total=total, mobile=mobile, phone=total - mobile))
+        Paragraph(
+            ctx.tn("appointments.total", total, total=total, mobile=mobile, phone=total - mobile)
+        )
     )
     return [
         Reply(
@@ -80,17 +82,14 @@ COMMANDS = (
         name="appointments",
         roles=EVERYONE,
         handler=appointments,
-        aliases={"rendez-vous": "fr", "rdv": "fr", "afspraken": "nl", "termine": "de"},
-        usage={
-            "en": "/appointments [<day>] [at <site>] [<service>]",
-            "fr": "/rdv [<jour>] [à <site>] [<service>]",
-            "nl": "/afspraken [<dag>] [in <locatie>] [<dienst>]",
+        names={
+            "en": ("appointments",),
+            "fr": ("rdv", "rendez-vous"),
+            "nl": ("afspraken",),
+            "de": ("termine",),
         },
-        summary={
-            "en": "how many appointments a day has (default: tomorrow), counts only",
-            "fr": "le nombre de rendez-vous d'un jour (par défaut : demain), sans nom",
-            "nl": "het aantal afspraken van een dag (standaard: morgen)",
-        },
-        examples=("/appointments monday at arlon", "/rdv demain consultations"),
+        usage=N_("command.appointments.usage"),
+        summary=N_("command.appointments.summary"),
+        examples=N_("command.appointments.examples"),
     ),
 )

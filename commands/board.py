@@ -7,7 +7,7 @@ import re
 from datetime import date, timedelta
 
 from bot.errors import UsageError
-from bot.i18n import fmt_day, fmt_period, fmt_time
+from bot.i18n import N_, fmt_day, fmt_period, fmt_time
 from bot.ledger.decisions import board
 from bot.model import ALL_SITES, Block, BulletList, Decision, Paragraph, Reply, Status, Table
 from bot.roles import EVERYONE
@@ -127,7 +127,7 @@ async def history(ctx: Context, args: str) -> list[Reply]:
             )
         ]
     if page > pages:
-        raise UsageError(ctx.t("history.bad_page", pages=pages), show_usage=False)
+        raise UsageError(ctx.tn("history.bad_page", pages, pages=pages), show_usage=False)
     bodies = [json.loads(e.body) for e in entries]
     nos = [b["payload"]["no"] for b in bodies]
     decisions = await ctx.uow.decisions.get_many(nos)
@@ -170,9 +170,9 @@ async def history(ctx: Context, args: str) -> list[Reply]:
         scope.append(f"at {site}")
     more = " ".join(["/history", *scope, f"page {page + 1}"])
     footer = (
-        ctx.t("history.page", page=page, pages=pages, total=total, next=more)
+        ctx.tn("history.page", total, page=page, pages=pages, total=total, next=more)
         if page < pages
-        else ctx.t("history.last_page", page=page, pages=pages, total=total)
+        else ctx.tn("history.last_page", total, page=page, pages=pages, total=total)
     )
     return [
         Reply(
@@ -198,42 +198,28 @@ COMMANDS = (
         name="status",
         roles=EVERYONE,
         handler=status,
-        aliases={
-            "statut": "fr",
-            "situation": "fr",
-            "etat": "fr",
-            "état": "fr",
-            "toestand": "nl",
-            "stand": "de",
-            "lage": "de",
+        names={
+            "en": ("status",),
+            "fr": ("statut", "situation", "etat", "état"),
+            "nl": ("status", "toestand"),
+            "de": ("status", "stand", "lage"),
         },
-        usage={
-            "en": "/status [<day>] [at <site>] [<service>]",
-            "fr": "/statut [<jour>] [à <site>] [<service>]",
-            "nl": "/status [<dag>] [in <locatie>] [<dienst>]",
-        },
-        summary={
-            "en": "the board for a day (default: today and tomorrow)",
-            "fr": "le tableau d'un jour (par défaut : aujourd'hui et demain)",
-            "nl": "het overzicht van een dag (standaard: vandaag en morgen)",
-        },
-        examples=("/status", "/status monday at arlon", "/statut demain radiologie"),
+        usage=N_("command.status.usage"),
+        summary=N_("command.status.summary"),
+        examples=N_("command.status.examples"),
     ),
     Command(
         name="history",
         roles=EVERYONE,
         handler=history,
-        aliases={"historique": "fr", "geschiedenis": "nl", "verlauf": "de"},
-        usage={
-            "en": "/history [<service>] [at <site>] [page <n>]",
-            "fr": "/historique [<service>] [à <site>] [page <n>]",
-            "nl": "/geschiedenis [<dienst>] [in <locatie>] [pagina <n>]",
+        names={
+            "en": ("history",),
+            "fr": ("historique",),
+            "nl": ("geschiedenis",),
+            "de": ("verlauf",),
         },
-        summary={
-            "en": "the decisions and revocations, newest first",
-            "fr": "les décisions et révocations, les plus récentes d'abord",
-            "nl": "de beslissingen en intrekkingen, nieuwste eerst",
-        },
-        examples=("/history radiology", "/history at arlon page 2"),
+        usage=N_("command.history.usage"),
+        summary=N_("command.history.summary"),
+        examples=N_("command.history.examples"),
     ),
 )

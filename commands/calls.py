@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import UsageError
-from bot.i18n import fmt_period, t
+from bot.i18n import N_, fmt_period, t, tn
 from bot.jobs.appointments import looks_like_phone, redact_phones
 from bot.jobs.calls import (
     CALL_OUTCOMES,
@@ -16,7 +16,7 @@ from bot.jobs.calls import (
     not_reached,
     record_outcome,
 )
-from bot.jobs.marks import mark_appointments, unmark_appointments
+from bot.jobs.marks import mark_appointments, outcome_name, unmark_appointments
 from bot.jobs.notify import draft_callback
 from bot.jobs.reports import dry_run_reply
 from bot.model import Lang, Paragraph, Reply
@@ -41,12 +41,13 @@ async def _mark(ctx: Context, args: str, outcome: str) -> list[Reply]:
     done = await mark_appointments(
         ctx.uow, actor=ctx.actor, ids=ids, outcome=outcome, note=note, at=ctx.clock.now()
     )
-    label = t(ctx.lang, f"marks.outcome.{outcome}")
+    label = outcome_name(outcome, ctx.lang)
     blocks = [
         Paragraph(
-            t(
+            tn(
                 ctx.lang,
                 "marks.done",
+                len(done.marked),
                 n=len(done.marked),
                 outcome=label,
                 note=f" : {redact_phones(note)}" if note else "",
@@ -57,11 +58,11 @@ async def _mark(ctx: Context, args: str, outcome: str) -> list[Reply]:
         unknown = ", ".join(i if not looks_like_phone(i) else "(?)" for i in done.unknown)
         blocks.append(Paragraph(t(ctx.lang, "marks.unknown", ids=unknown)))
     if done.withheld:
-        blocks.append(Paragraph(t(ctx.lang, "marks.withheld", n=done.withheld)))
+        blocks.append(Paragraph(tn(ctx.lang, "marks.withheld", done.withheld, n=done.withheld)))
     if done.to_phone:
-        blocks.append(Paragraph(t(ctx.lang, "marks.to_phone", n=done.to_phone)))
+        blocks.append(Paragraph(tn(ctx.lang, "marks.to_phone", done.to_phone, n=done.to_phone)))
     for job, n in sorted(done.messaged.items()):
-        blocks.append(Paragraph(t(ctx.lang, "marks.offer", n=n, job=job)))
+        blocks.append(Paragraph(tn(ctx.lang, "marks.offer", n, n=n, job=job)))
     return [
         Reply(
             kind="text",
@@ -95,7 +96,7 @@ async def unmark(ctx: Context, args: str) -> list[Reply]:
     done, not_marked = await unmark_appointments(
         ctx.uow, actor=ctx.actor, ids=ids, note=note, at=ctx.clock.now()
     )
-    blocks = [Paragraph(t(ctx.lang, "marks.unmarked", n=len(done)))]
+    blocks = [Paragraph(tn(ctx.lang, "marks.unmarked", len(done), n=len(done)))]
     if not_marked:
         shown_ids = ", ".join(i if not looks_like_phone(i) else "(?)" for i in not_marked)
         blocks.append(Paragraph(t(ctx.lang, "marks.not_marked", ids=shown_ids)))
@@ -143,12 +144,13 @@ async def calls(ctx: Context, args: str) -> list[Reply]:
             )
         ]
     n = len(await ctx.uow.calls.calls(call_list.no))
-    text = t(
+    text = tn(
         ctx.lang,
         "calls.built",
+        n,
         n=n,
         no=call_list.no,
-        skipped=t(ctx.lang, "calls.skipped", n=skipped) if skipped else "",
+        skipped=tn(ctx.lang, "calls.skipped", skipped, n=skipped) if skipped else "",
         **where,
     )
     return [
@@ -171,9 +173,10 @@ async def _status(ctx: Context, no: int) -> Reply:
     unreached = len(not_reached(all_calls, tries))
     blocks = [
         Paragraph(
-            t(
+            tn(
                 ctx.lang,
                 "calls.status",
+                len(all_calls),
                 total=len(all_calls),
                 pending=counts.get("pending", 0),
                 maintained=counts.get("maintained", 0),
@@ -270,7 +273,7 @@ async def call(ctx: Context, args: str) -> list[Reply]:
                     )
                 ),
                 *(
-                    Paragraph(t(ctx.lang, "marks.offer", n=n, job=job))
+                    Paragraph(tn(ctx.lang, "marks.offer", n, n=n, job=job))
                     for job, n in sorted(offers.items())
                 ),
             ),
@@ -291,85 +294,70 @@ COMMANDS = (
         name="maintain",
         roles=CELL_OR_DOCTOR,
         handler=maintain,
-        aliases={"maintenir": "fr", "behouden": "nl", "beibehalten": "de"},
-        usage={
-            "en": "/maintain <appointment id>[, <id>…] [: <note>]",
-            "fr": "/maintenir <n° de rendez-vous>[, <n°>…] [: <note>]",
-            "nl": "/behouden <afspraaknr>[, <nr>…] [: <opmerking>]",
+        names={
+            "en": ("maintain",),
+            "fr": ("maintenir",),
+            "nl": ("behouden",),
+            "de": ("beibehalten",),
         },
-        summary={
-            "en": "keep appointments whatever the service decision says (no cancellation SMS)",
-            "fr": "maintenir des rendez-vous malgré la décision du service (pas de SMS)",
-            "nl": "afspraken behouden ondanks de beslissing (geen annuleringssms)",
-        },
-        examples=("/maintain A1024, A1025 : Dr Peeters sees them",),
+        usage=N_("command.maintain.usage"),
+        summary=N_("command.maintain.summary"),
+        examples=N_("command.maintain.examples"),
     ),
     Command(
         name="postpone",
         roles=CELL_OR_DOCTOR,
         handler=postpone,
-        aliases={"reporter": "fr", "uitstellen": "nl", "verschieben": "de"},
-        usage={
-            "en": "/postpone <appointment id>[, <id>…] [: <note>]",
-            "fr": "/reporter <n° de rendez-vous>[, <n°>…] [: <note>]",
-            "nl": "/uitstellen <afspraaknr>[, <nr>…] [: <opmerking>]",
+        names={
+            "en": ("postpone",),
+            "fr": ("reporter",),
+            "nl": ("uitstellen",),
+            "de": ("verschieben",),
         },
-        summary={
-            "en": "mark appointments as postponed by their doctor",
-            "fr": "marquer des rendez-vous comme reportés par leur médecin",
-            "nl": "afspraken markeren als uitgesteld door hun arts",
-        },
-        examples=("/postpone A2048 : new date by phone",),
+        usage=N_("command.postpone.usage"),
+        summary=N_("command.postpone.summary"),
+        examples=N_("command.postpone.examples"),
     ),
     Command(
         name="unmark",
         roles=CELL_OR_DOCTOR,
         handler=unmark,
-        aliases={"demarquer": "fr", "ontmarkeren": "nl"},
-        usage={
-            "en": "/unmark <appointment id>[, <id>…] [: <reason>]",
-            "fr": "/demarquer <n° de rendez-vous>[, <n°>…] [: <raison>]",
-            "nl": "/ontmarkeren <afspraaknr>[, <nr>…] [: <reden>]",
+        names={
+            "en": ("unmark",),
+            "fr": ("demarquer",),
+            "nl": ("ontmarkeren",),
+            "de": ("entmarkieren",),
         },
-        summary={
-            "en": "take back a /maintain or /postpone (a wrong id)",
-            "fr": "annuler un /maintenir ou /reporter (un mauvais numéro)",
-            "nl": "een /behouden of /uitstellen terugdraaien (verkeerd nummer)",
-        },
-        examples=("/unmark A1 : meant A10",),
+        usage=N_("command.unmark.usage"),
+        summary=N_("command.unmark.summary"),
+        examples=N_("command.unmark.examples"),
     ),
     Command(
         name="calls",
         roles=CELL_ONLY,
         handler=calls,
-        aliases={"appels": "fr", "oproepen": "nl", "anrufe": "de"},
-        usage={
-            "en": "/calls <service> [at <site>] <day or period> | /calls status|sms <list>",
-            "fr": "/appels <service> [à <site>] <jour ou période> | /appels statut|sms <n°>",
-            "nl": "/oproepen <dienst> [in <locatie>] <dag of periode> | /oproepen status|sms <nr>",
+        names={
+            "en": ("calls",),
+            "fr": ("appels",),
+            "nl": ("oproepen",),
+            "de": ("anrufe",),
         },
-        summary={
-            "en": "a call list for a case-by-case day (numbers stay local), and its progress",
-            "fr": "une liste d'appels pour un jour au cas par cas (numéros en local), et son suivi",
-            "nl": "een bellijst voor een dag geval per geval (nummers lokaal), en de voortgang",
-        },
-        examples=("/calls surgery tomorrow", "/calls status 1"),
+        usage=N_("command.calls.usage"),
+        summary=N_("command.calls.summary"),
+        examples=N_("command.calls.examples"),
     ),
     Command(
         name="call",
         roles=CELL_OR_DOCTOR,
         handler=call,
-        aliases={"appel": "fr", "oproep": "nl", "anruf": "de"},
-        usage={
-            "en": "/call <appointment id> maintained|postponed|no-answer|to-retry [: <note>]",
-            "fr": "/appel <n° de rendez-vous> maintained|postponed|no-answer|to-retry [: <note>]",
-            "nl": "/oproep <afspraaknr> maintained|postponed|no-answer|to-retry [: <opmerking>]",
+        names={
+            "en": ("call",),
+            "fr": ("appel",),
+            "nl": ("oproep",),
+            "de": ("anruf",),
         },
-        summary={
-            "en": "record a call's outcome",
-            "fr": "noter le résultat d'un appel",
-            "nl": "de uitkomst van een oproep noteren",
-        },
-        examples=("/call A3001 no-answer", "/call A3002 maintained : 8:30 as planned"),
+        usage=N_("command.call.usage"),
+        summary=N_("command.call.summary"),
+        examples=N_("command.call.examples"),
     ),
 )

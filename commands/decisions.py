@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import DomainError, UsageError
-from bot.i18n import fmt_day
+from bot.i18n import N_, fmt_day
 from bot.ledger.decisions import (
     AlreadyRevoked,
     DecisionNotFound,
@@ -55,11 +55,7 @@ async def decide(ctx: Context, args: str) -> list[Reply]:
     if req.note:
         blocks.append(Paragraph(ctx.t("decision.note", note=req.note)))
     blocks.append(Paragraph(recorded_by(ctx, recorded[0])))
-    title = (
-        ctx.t("decision.recorded.title")
-        if len(recorded) == 1
-        else ctx.t("decision.recorded.many.title", n=len(recorded))
-    )
+    title = ctx.tn("decision.recorded.title", len(recorded), n=len(recorded))
     return [
         Reply(
             kind="decision",
@@ -157,67 +153,29 @@ COMMANDS = (
         name="decide",
         roles=CELL_ONLY,
         handler=decide,
-        aliases={
-            "décision": "fr",
-            "decision": "fr",
-            "décider": "fr",
-            "decider": "fr",
-            "beslissing": "nl",
-            "beslis": "nl",
-            "entscheidung": "de",
+        names={
+            "en": ("decide",),
+            "fr": ("décision", "decision", "décider", "decider"),
+            "nl": ("beslissing", "beslis"),
+            "de": ("entscheidung",),
         },
-        usage={
-            "en": "/decide <service>[, <service>…] [at <site>] <status> [<when>] [: <note>]",
-            "fr": "/décision <service>[, <service>…] [à <site>] <statut> [<quand>] [: <note>]",
-            "nl": "/beslissing <dienst>[, <dienst>…] [in <locatie>] <status> [<wanneer>] "
-            "[: <opmerking>]",
-        },
-        summary={
-            "en": "record a decision for a service (all sites unless one is named)",
-            "fr": "enregistrer une décision pour un service (tous les sites sauf si précisé)",
-            "nl": "een beslissing vastleggen voor een dienst (alle locaties tenzij vermeld)",
-        },
-        examples=(
-            "/decide radiology cancelled monday : all scheduled exams cancelled",
-            "/décision prises de sang maintenu jusqu'à nouvel ordre",
-            "/decide surgery case-by-case tomorrow",
-            "/decide consultations at arlon open 17/05",
-            "/decide radiology, scintigraphy cancelled monday",
-        ),
-        details={
-            "en": "Statuses: open, reduced, case-by-case, cancelled, closed. When: today, "
-            "tomorrow, monday, 16/05, 16 May, from 16 to 20 May, from monday, until "
-            "friday, until further notice (the default: from today).",
-            "fr": "Statuts : ouvert/maintenu, réduit, au cas par cas, annulé, fermé. Quand : "
-            "aujourd'hui, demain, lundi, 16/05, 16 mai, du 16 au 20 mai, à partir de "
-            "lundi, jusqu'au vendredi, jusqu'à nouvel ordre (par défaut : dès "
-            "aujourd'hui).",
-            "nl": "Statussen: open, beperkt, geval per geval, geannuleerd, gesloten. Wanneer: "
-            "vandaag, morgen, maandag, 16/05, 16 mei, van 16 tot 20 mei, vanaf maandag, "
-            "tot vrijdag, tot nader order (standaard: vanaf vandaag).",
-        },
+        usage=N_("command.decide.usage"),
+        summary=N_("command.decide.summary"),
+        details=N_("command.decide.details"),
+        examples=N_("command.decide.examples"),
     ),
     Command(
         name="revoke",
         roles=CELL_ONLY,
         handler=revoke,
-        aliases={
-            "révoquer": "fr",
-            "revoquer": "fr",
-            "annuler-decision": "fr",
-            "intrekken": "nl",
-            "widerrufen": "de",
+        names={
+            "en": ("revoke",),
+            "fr": ("révoquer", "revoquer", "annuler-decision"),
+            "nl": ("intrekken",),
+            "de": ("widerrufen",),
         },
-        usage={
-            "en": "/revoke <number> [: <reason>]",
-            "fr": "/révoquer <numéro> [: <motif>]",
-            "nl": "/intrekken <nummer> [: <reden>]",
-        },
-        summary={
-            "en": "revoke a decision (the ledger keeps it, marked revoked)",
-            "fr": "révoquer une décision (le registre la garde, marquée révoquée)",
-            "nl": "een beslissing intrekken (het register bewaart ze als ingetrokken)",
-        },
-        examples=("/revoke 12 : recorded for the wrong day",),
+        usage=N_("command.revoke.usage"),
+        summary=N_("command.revoke.summary"),
+        examples=N_("command.revoke.examples"),
     ),
 )

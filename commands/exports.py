@@ -7,7 +7,7 @@ from datetime import date
 
 import bot.record.exports  # noqa: F401 - registers the export texts
 from bot.errors import UsageError
-from bot.i18n import fmt_day, t
+from bot.i18n import N_, fmt_day, t
 from bot.model import Paragraph, Reply
 from bot.roles import CELL_ONLY
 from bot.runtime.router import Command, Context
@@ -24,6 +24,11 @@ KINDS = {
     "report": "sitrep",
     "situatierapport": "sitrep",
     "lagebericht": "sitrep",
+}
+
+_WHAT = {
+    "log": N_("export.chat.log"),
+    "sitrep": N_("export.chat.sitrep"),
 }
 
 
@@ -50,7 +55,7 @@ async def export(ctx: Context, args: str) -> list[Reply]:
         now=ctx.clock.now(),
         made_by=ctx.actor.name,
     )
-    what = t(ctx.lang, f"export.chat.{kind}", day=fmt_day(last or today, ctx.lang))
+    what = t(ctx.lang, _WHAT[kind], day=fmt_day(last or today, ctx.lang))
     return [
         Reply(
             kind="text",
@@ -67,17 +72,14 @@ COMMANDS = (
         name="export",
         roles=CELL_ONLY,
         handler=export,
-        aliases={"exporter": "fr", "exporteren": "nl", "exportieren": "de"},
-        usage={
-            "en": "/export log [<day or period>] | /export sitrep [<day>]",
-            "fr": "/exporter journal [<jour ou période>] | /exporter rapport [<jour>]",
-            "nl": "/exporteren logboek [<dag of periode>] | /exporteren rapport [<dag>]",
+        names={
+            "en": ("export",),
+            "fr": ("exporter",),
+            "nl": ("exporteren",),
+            "de": ("exportieren",),
         },
-        summary={
-            "en": "the activity log or a situation report, as a file (HTML)",
-            "fr": "le journal d'activité ou un rapport de situation, en fichier (HTML)",
-            "nl": "het activiteitenlogboek of een situatierapport, als bestand (HTML)",
-        },
-        examples=("/export sitrep", "/export log from monday to wednesday"),
+        usage=N_("command.export.usage"),
+        summary=N_("command.export.summary"),
+        examples=N_("command.export.examples"),
     ),
 )

@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 
 from bot.errors import UsageError
+from bot.i18n import N_
 from bot.model import LANGS, Block, BulletList, Paragraph, Reply, as_lang
 from bot.plan.briefing import BRIEFING_OFF, DEFAULT_TIME
 from bot.roles import CELL_ONLY, EVERYONE
@@ -28,14 +29,16 @@ async def help_(ctx: Context, args: str) -> list[Reply]:
                 )
             raise UsageError(*lines)
         blocks: list[Paragraph | BulletList] = [
-            Paragraph(ctx.t("usage", usage=cmd.text(cmd.usage, ctx.lang))),
-            Paragraph(cmd.text(cmd.summary, ctx.lang)),
+            Paragraph(ctx.t("usage", usage=cmd.usage_in(ctx.lang))),
+            Paragraph(cmd.summary_in(ctx.lang)),
         ]
-        if cmd.details:
-            blocks.append(Paragraph(cmd.text(cmd.details, ctx.lang)))
-        if cmd.examples:
-            blocks.append(BulletList(cmd.examples))
-        aliases = [f"/{a}" for a in cmd.aliases]
+        details = cmd.details_in(ctx.lang)
+        if details:
+            blocks.append(Paragraph(details))
+        examples = cmd.examples_in(ctx.lang)
+        if examples:
+            blocks.append(BulletList(examples))
+        aliases = [f"/{a}" for a in cmd.aliases()]
         if aliases:
             blocks.append(Paragraph(ctx.t("help.aliases", aliases=", ".join(aliases))))
         need = cmd.roles
@@ -52,7 +55,7 @@ async def help_(ctx: Context, args: str) -> list[Reply]:
         ]
     lines = []
     for cmd in ctx.router.commands:
-        line = f"{cmd.text(cmd.usage, ctx.lang)} — {cmd.text(cmd.summary, ctx.lang)}"
+        line = f"{cmd.usage_in(ctx.lang)} — {cmd.summary_in(ctx.lang)}"
         if not cmd.may_run(ctx.actor.roles):
             line += f" ({ctx.t('help.needs', roles=' / '.join(sorted(cmd.roles)))})"
         lines.append(line)
@@ -165,43 +168,42 @@ COMMANDS = (
         name="help",
         roles=EVERYONE,
         handler=help_,
-        aliases={"aide": "fr", "hulp": "nl", "hilfe": "de"},
-        usage={"en": "/help [<command>]", "fr": "/aide [<commande>]", "nl": "/hulp [<commando>]"},
-        summary={
-            "en": "the commands, or one command in detail",
-            "fr": "les commandes, ou le détail d'une commande",
-            "nl": "de commando's, of één commando in detail",
+        names={
+            "en": ("help",),
+            "fr": ("aide",),
+            "nl": ("hulp",),
+            "de": ("hilfe",),
         },
-        examples=("/help decide",),
+        usage=N_("command.help.usage"),
+        summary=N_("command.help.summary"),
+        examples=N_("command.help.examples"),
     ),
     Command(
         name="whoami",
         roles=EVERYONE,
         handler=whoami,
-        aliases={"quisuisje": "fr", "moi": "fr", "wiebenik": "nl", "werbinich": "de"},
-        usage={"en": "/whoami", "fr": "/quisuisje", "nl": "/wiebenik"},
-        summary={
-            "en": "your id and roles",
-            "fr": "votre identifiant et vos rôles",
-            "nl": "uw id en rollen",
+        names={
+            "en": ("whoami",),
+            "fr": ("quisuisje", "moi"),
+            "nl": ("wiebenik",),
+            "de": ("werbinich",),
         },
-        examples=("/whoami",),
+        usage=N_("command.whoami.usage"),
+        summary=N_("command.whoami.summary"),
+        examples=N_("command.whoami.examples"),
     ),
     Command(
         name="room",
         roles=CELL_ONLY,
         handler=room,
-        aliases={"salle": "fr", "ruimte": "nl", "raum": "de"},
-        usage={
-            "en": "/room [language fr|en|nl|de|auto | questions on|off | briefing HH:MM|off]",
-            "fr": "/salle [language fr|en|nl|de|auto | questions on|off | briefing HH:MM|off]",
-            "nl": "/ruimte [language fr|en|nl|de|auto | questions on|off | briefing HH:MM|off]",
+        names={
+            "en": ("room",),
+            "fr": ("salle",),
+            "nl": ("ruimte",),
+            "de": ("raum",),
         },
-        summary={
-            "en": "this room's settings (language, questions, briefing time)",
-            "fr": "les réglages de cette salle (langue, questions, heure du briefing)",
-            "nl": "de instellingen van deze ruimte (taal, vragen, tijdstip briefing)",
-        },
-        examples=("/room language nl", "/room questions on", "/room briefing 07:30"),
+        usage=N_("command.room.usage"),
+        summary=N_("command.room.summary"),
+        examples=N_("command.room.examples"),
     ),
 )

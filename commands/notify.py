@@ -7,7 +7,7 @@ Chat only ever sees counts: the list of patients to call is a local CLI export
 from __future__ import annotations
 
 from bot.errors import UsageError
-from bot.i18n import fmt_period, fmt_time, join_list, t
+from bot.i18n import N_, Nn_, fmt_period, fmt_time, join_list, t, tn
 from bot.jobs.notify import (
     CANCELLING,
     approve,
@@ -60,14 +60,14 @@ async def _who_sends(ctx: Context) -> tuple[str, str, dict[str, str]]:
     renewing it; "no-sender" otherwise. With the approval's message key and values."""
     presence = await sms_senders(ctx.uow.state, ctx.real_now())
     if presence.active is not None:
-        return "now", "notify.approved", {}
+        return "now", Nn_("notify.approved"), {}
     lease = presence.stale
     if lease is None:
-        return "no-sender", "notify.approved.idle", {}
+        return "no-sender", Nn_("notify.approved.idle"), {}
     tz = ctx.clock.tz
     return (
         "stale",
-        "notify.approved.stale",
+        Nn_("notify.approved.stale"),
         {
             "holder": f"{lease.host}, pid {lease.pid}",
             "since": fmt_time(lease.since, ctx.lang, tz),
@@ -108,9 +108,10 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
                 title=t(ctx.lang, "job.title", no=no),
                 blocks=(
                     Paragraph(
-                        t(
+                        tn(
                             ctx.lang,
                             said,
+                            p.total,
                             no=no,
                             name=ctx.actor.name,
                             recipients=p.total,
@@ -174,7 +175,11 @@ async def notify(ctx: Context, args: str) -> list[Reply]:
         Paragraph(t(ctx.lang, "notify.changed", no=no, state=state_name(job.state, ctx.lang)))
     ]
     if action == "abort" and p.get("cancelled"):
-        blocks.append(Paragraph(t(ctx.lang, "notify.cancelled_rows", n=p.get("cancelled"))))
+        blocks.append(
+            Paragraph(
+                tn(ctx.lang, "notify.cancelled_rows", p.get("cancelled"), n=p.get("cancelled"))
+            )
+        )
     blocks.append(Paragraph(counts_line(p, ctx.lang)))
     return [
         Reply(
@@ -286,38 +291,28 @@ COMMANDS = (
         name="notify",
         roles=CELL_ONLY,
         handler=notify,
-        aliases={"notifier": "fr", "prevenir": "fr", "verwittigen": "nl", "benachrichtigen": "de"},
-        usage={
-            "en": "/notify <service> [at <site>] <day or period> | /notify approve|status|pause|"
-            "resume|abort|correct <job>",
-            "fr": "/notifier <service> [à <site>] <jour ou période> | /notifier approuver|statut|"
-            "pause|reprendre|annuler|rectifier <n°>",
-            "nl": "/verwittigen <dienst> [in <locatie>] <dag of periode> | /verwittigen "
-            "goedkeuren|status|pauzeren|hervatten|afbreken|rechtzetten <nr>",
+        names={
+            "en": ("notify",),
+            "fr": ("notifier", "prevenir"),
+            "nl": ("verwittigen",),
+            "de": ("benachrichtigen",),
         },
-        summary={
-            "en": "SMS to the patients of a cancelled service (dry run, then a second approver)",
-            "fr": "SMS aux patients d'un service annulé (simulation, puis un second approbateur)",
-            "nl": "sms naar de patiënten van een geannuleerde dienst (proef, dan een tweede "
-            "goedkeurder)",
-        },
-        examples=(
-            "/notify consultations monday",
-            "/notify radiology at arlon from monday to wednesday",
-            "/notify approve 3",
-        ),
+        usage=N_("command.notify.usage"),
+        summary=N_("command.notify.summary"),
+        examples=N_("command.notify.examples"),
     ),
     Command(
         name="jobs",
         roles=EVERYONE,
         handler=jobs,
-        aliases={"envois": "fr", "verzendingen": "nl", "auftraege": "de"},
-        usage={"en": "/jobs", "fr": "/envois", "nl": "/verzendingen"},
-        summary={
-            "en": "the latest SMS jobs with their counts",
-            "fr": "les derniers envois de SMS et leurs chiffres",
-            "nl": "de laatste sms-verzendingen met hun cijfers",
+        names={
+            "en": ("jobs",),
+            "fr": ("envois",),
+            "nl": ("verzendingen",),
+            "de": ("auftraege", "aufträge"),
         },
-        examples=("/jobs",),
+        usage=N_("command.jobs.usage"),
+        summary=N_("command.jobs.summary"),
+        examples=N_("command.jobs.examples"),
     ),
 )

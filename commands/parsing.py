@@ -14,7 +14,7 @@ from datetime import date
 from bot.catalog import Catalog, Entry
 from bot.dates import DateError, Period, parse_day, parse_period
 from bot.errors import UsageError
-from bot.i18n import fmt_day, t, weekday_name
+from bot.i18n import N_, fmt_day, t, weekday_name
 from bot.model import ALL_SITES, Lang, Status
 from bot.text import fold, words
 
@@ -204,9 +204,11 @@ def date_problem(e: DateError, lang: Lang) -> UsageError:
             ),
             show_usage=False,
         )
-    msg_key = {"vague": "date.vague", "invalid": "date.invalid", "reversed": "date.reversed"}.get(
-        e.kind, "date.unknown"
-    )
+    msg_key = {
+        "vague": N_("date.vague"),
+        "invalid": N_("date.invalid"),
+        "reversed": N_("date.reversed"),
+    }.get(e.kind, N_("date.unknown"))
     return UsageError(t(lang, msg_key, text=e.fragment), show_usage=e.kind == "unknown")
 
 

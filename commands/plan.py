@@ -6,6 +6,7 @@ import re
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.errors import UsageError
+from bot.i18n import N_
 from bot.model import BulletList, Milestone, Paragraph, Reply
 from bot.plan.briefing import briefing
 from bot.plan.milestones import (
@@ -208,7 +209,7 @@ async def subscriptions(ctx: Context, args: str) -> list[Reply]:
     failing = await ctx.uow.subscriptions.undeliverable(room)
     blocks = [Paragraph(ctx.t("subscriptions.list", topics=", ".join(topics) or ctx.t("none")))]
     if failing:
-        blocks.append(Paragraph(ctx.t("subscriptions.failing", n=failing)))
+        blocks.append(Paragraph(ctx.tn("subscriptions.failing", failing, n=failing)))
     return [
         Reply(
             kind="text",
@@ -229,88 +230,84 @@ COMMANDS = (
         name="milestone",
         roles=IT_OR_CELL,
         handler=milestone,
-        aliases={"jalon": "fr", "mijlpaal": "nl", "meilenstein": "de"},
-        usage={
-            "en": "/milestone <system> <state> [eta <time or day>] [: <note>]",
-            "fr": "/jalon <système> <état> [eta <heure ou jour>] [: <note>]",
-            "nl": "/mijlpaal <systeem> <status> [eta <tijd of dag>] [: <opmerking>]",
+        names={
+            "en": ("milestone",),
+            "fr": ("jalon",),
+            "nl": ("mijlpaal",),
+            "de": ("meilenstein",),
         },
-        summary={
-            "en": "record a restoration milestone (states: down, degraded, restoring, restored)",
-            "fr": "enregistrer un jalon du rétablissement (à l'arrêt, dégradé, en cours, rétabli)",
-            "nl": "een herstelmijlpaal vastleggen",
-        },
-        examples=(
-            "!milestone labs restored : validated by the lab",
-            "/jalon pacs restoring eta demain 18h",
-        ),
+        usage=N_("command.milestone.usage"),
+        summary=N_("command.milestone.summary"),
+        examples=N_("command.milestone.examples"),
     ),
     Command(
         name="plan",
         roles=EVERYONE,
         handler=plan,
-        aliases={"herstelplan": "nl", "wiederherstellung": "de"},
-        usage={"en": "/plan", "fr": "/plan", "nl": "/herstelplan"},
-        summary={
-            "en": "the restoration plan: state, ETA, progress",
-            "fr": "le plan de rétablissement : état, échéance, progression",
-            "nl": "het herstelplan: status, verwachting, voortgang",
+        names={
+            "en": ("plan",),
+            "fr": ("plan",),
+            "nl": ("herstelplan",),
+            "de": ("plan", "wiederherstellung"),
         },
-        examples=("/plan",),
+        usage=N_("command.plan.usage"),
+        summary=N_("command.plan.summary"),
+        examples=N_("command.plan.examples"),
     ),
     Command(
         name="subscribe",
         roles=CELL_ONLY,
         handler=subscribe,
-        aliases={"abonner": "fr", "abonneren": "nl"},
-        usage={
-            "en": "/subscribe milestones|decisions|briefing|jobs",
-            "fr": "/abonner milestones|decisions|briefing|jobs",
+        names={
+            "en": ("subscribe",),
+            "fr": ("abonner",),
+            "nl": ("abonneren",),
+            "de": ("abonnieren",),
         },
-        summary={
-            "en": "this room receives alerts on a topic",
-            "fr": "cette salle reçoit les alertes d'un sujet",
-            "nl": "deze ruimte ontvangt meldingen over een onderwerp",
-        },
-        examples=("/subscribe milestones", "/abonner briefing"),
+        usage=N_("command.subscribe.usage"),
+        summary=N_("command.subscribe.summary"),
+        examples=N_("command.subscribe.examples"),
     ),
     Command(
         name="unsubscribe",
         roles=CELL_ONLY,
         handler=unsubscribe,
-        aliases={"desabonner": "fr", "désabonner": "fr", "opzeggen": "nl"},
-        usage={"en": "/unsubscribe <topic>", "fr": "/désabonner <sujet>"},
-        summary={
-            "en": "stop a topic's alerts in this room",
-            "fr": "arrêter les alertes d'un sujet dans cette salle",
-            "nl": "meldingen over een onderwerp stoppen",
+        names={
+            "en": ("unsubscribe",),
+            "fr": ("désabonner", "desabonner"),
+            "nl": ("opzeggen",),
+            "de": ("abbestellen",),
         },
-        examples=("/unsubscribe decisions",),
+        usage=N_("command.unsubscribe.usage"),
+        summary=N_("command.unsubscribe.summary"),
+        examples=N_("command.unsubscribe.examples"),
     ),
     Command(
         name="subscriptions",
         roles=EVERYONE,
         handler=subscriptions,
-        aliases={"abonnements": "fr", "abonnementen": "nl"},
-        usage={"en": "/subscriptions", "fr": "/abonnements"},
-        summary={
-            "en": "this room's topics",
-            "fr": "les sujets de cette salle",
-            "nl": "de onderwerpen van deze ruimte",
+        names={
+            "en": ("subscriptions",),
+            "fr": ("abonnements",),
+            "nl": ("abonnementen",),
+            "de": ("abonnements",),
         },
-        examples=("/subscriptions",),
+        usage=N_("command.subscriptions.usage"),
+        summary=N_("command.subscriptions.summary"),
+        examples=N_("command.subscriptions.examples"),
     ),
     Command(
         name="briefing",
         roles=EVERYONE,
         handler=briefing_now,
-        aliases={"point": "fr", "overzicht": "nl"},
-        usage={"en": "/briefing [<day>]", "fr": "/briefing [<jour>]"},
-        summary={
-            "en": "the morning briefing, now",
-            "fr": "le briefing du matin, maintenant",
-            "nl": "de ochtendbriefing, nu",
+        names={
+            "en": ("briefing",),
+            "fr": ("briefing", "point"),
+            "nl": ("overzicht",),
+            "de": ("briefing",),
         },
-        examples=("/briefing",),
+        usage=N_("command.briefing.usage"),
+        summary=N_("command.briefing.summary"),
+        examples=N_("command.briefing.examples"),
     ),
 )

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 
 from bot.errors import UsageError
-from bot.i18n import fmt_day, fmt_period, fmt_time, join_list
+from bot.i18n import N_, fmt_day, fmt_period, fmt_time, join_list
 from bot.ledger.decisions import BoardRow, board
 from bot.model import (
     ALL_SITES,
@@ -31,6 +31,17 @@ from bot.runtime.router import Command, Context
 from commands.parsing import names
 from commands.present import site_label
 from commands.reading import Reading, read_question
+
+ANSWERS = {
+    "yes": N_("answer.yes"),
+    "no": N_("answer.no"),
+    "partially": N_("answer.partially"),
+}
+OVERVIEW_GROUPS = {
+    "open": N_("overview.open"),
+    "partial": N_("overview.partial"),
+    "stopped": N_("overview.stopped"),
+}
 
 
 def verdict(asked: Status | None, status: Status | None) -> str:
@@ -105,7 +116,7 @@ async def _service_answer(ctx: Context, reading: Reading) -> Reply:
             lines.append(
                 ctx.t(
                     "answer.line",
-                    answer=ctx.t(f"answer.{answer}"),
+                    answer=ctx.t(ANSWERS[answer]),
                     service=name,
                     where=where,
                     status=ctx.catalog.status_name(d.status, ctx.lang),
@@ -121,8 +132,9 @@ async def _service_answer(ctx: Context, reading: Reading) -> Reply:
                 marked[outcome] = marked.get(outcome, 0) + n
         if marked:
             lines.append(
-                ctx.t(
+                ctx.tn(
                     "answer.marks",
+                    marked.get("maintained", 0),
                     service=ctx.catalog.service_name(service, ctx.lang),
                     maintained=marked.get("maintained", 0),
                     postponed=marked.get("postponed", 0),
@@ -195,7 +207,7 @@ async def _overview_answer(ctx: Context, reading: Reading) -> Reply:
         wanted = [status_group(reading.asked)]
     blocks: list[Block] = []
     for g in wanted:
-        title = ctx.t(f"overview.{g}")
+        title = ctx.t(OVERVIEW_GROUPS[g])
         if groups[g]:
             blocks.append(Paragraph(title))
             blocks.append(BulletList(tuple(groups[g])))
@@ -262,7 +274,7 @@ def _system_lines(
             line = ctx.t("answer.context", **fields)
         else:
             line = ctx.t(
-                "answer.system", answer=ctx.t(f"answer.{answer}"), name=m.actor_name, **fields
+                "answer.system", answer=ctx.t(ANSWERS[answer]), name=m.actor_name, **fields
             )
         if m.eta and m.state != "restored":
             line += " " + ctx.t("alert.eta", eta=fmt_time(m.eta, ctx.lang, ctx.clock.tz))
@@ -320,17 +332,14 @@ COMMANDS = (
         name="ask",
         roles=EVERYONE,
         handler=ask,
-        aliases={"question": "fr", "demande": "fr", "vraag": "nl", "frage": "de"},
-        usage={"en": "/ask <question>", "fr": "/question <question>", "nl": "/vraag <vraag>"},
-        summary={
-            "en": "ask about a service's status in plain words",
-            "fr": "poser une question sur un service, en toutes lettres",
-            "nl": "een vraag stellen over een dienst, in gewone woorden",
+        names={
+            "en": ("ask",),
+            "fr": ("question", "demande"),
+            "nl": ("vraag",),
+            "de": ("frage",),
         },
-        examples=(
-            "/ask is radiology open tomorrow?",
-            "/question les prises de sang sont-elles maintenues lundi ?",
-            "/vraag gaan de consultaties maandag door?",
-        ),
+        usage=N_("command.ask.usage"),
+        summary=N_("command.ask.summary"),
+        examples=N_("command.ask.examples"),
     ),
 )

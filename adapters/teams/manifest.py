@@ -74,7 +74,7 @@ def listed_commands() -> list[Command]:
 
 
 def _french_name(cmd: Command) -> str:
-    return next((a for a, lang in cmd.aliases.items() if lang == "fr"), cmd.name)
+    return cmd.name_in("fr")
 
 
 def manifest(settings: Settings, version: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -112,7 +112,7 @@ def manifest(settings: Settings, version: str) -> tuple[dict[str, Any], dict[str
                     {
                         "scopes": scopes,
                         "commands": [
-                            {"title": c.name, "description": c.text(c.summary, "en")[:128]}
+                            {"title": c.name, "description": c.summary_in("en")[:128]}
                             for c in commands
                         ],
                     }
@@ -138,7 +138,7 @@ def manifest(settings: Settings, version: str) -> tuple[dict[str, Any], dict[str
     for i, c in enumerate(commands):
         prefix = f"bots[0].commandLists[0].commands[{i}]"
         french[f"{prefix}.title"] = _french_name(c)
-        french[f"{prefix}.description"] = c.text(c.summary, "fr")[:128]
+        french[f"{prefix}.description"] = c.summary_in("fr")[:128]
     return main, french
 
 

@@ -15,7 +15,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from bot.errors import DomainError
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.jobs.appointments import redact_phones
 from bot.jobs.marks import mark_appointments
 from bot.jobs.notify import MAX_DAYS
@@ -77,7 +77,7 @@ async def build_call_list(
     so left out).
     """
     if (last - first).days >= MAX_DAYS:
-        raise CallError(t(lang, "notify.too_long", days=MAX_DAYS))
+        raise CallError(tn(lang, "notify.too_long", MAX_DAYS, days=MAX_DAYS))
     scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
     latest = await latest_by_day(uow, service=service, first=first, last=last)
     wanted = []
@@ -190,7 +190,7 @@ async def announce_offers(uow: UnitOfWork, event: CallOutcomeRecorded) -> None:
         kind="text",
         lang=lang,
         blocks=tuple(
-            Paragraph(t(lang, "marks.offer", n=n, job=job)) for job, n in sorted(offers.items())
+            Paragraph(tn(lang, "marks.offer", n, n=n, job=job)) for job, n in sorted(offers.items())
         ),
         facts={"kind": "call-offer", "offer": [f"/notify correct {j}" for j in sorted(offers)]},
     )

@@ -13,14 +13,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from bot.i18n import N_, t
 from bot.jobs.appointments import redact_phones
 from bot.jobs.notify import MESSAGED
-from bot.model import Actor
+from bot.model import Actor, Lang
 
 if TYPE_CHECKING:
     from bot.ports import UnitOfWork
 
 MARK_OUTCOMES = ("maintained", "postponed")
+OUTCOME_NAMES = {
+    "maintained": N_("marks.outcome.maintained"),
+    "postponed": N_("marks.outcome.postponed"),
+}
+
+
+def outcome_name(outcome: str, lang: Lang) -> str:
+    return t(lang, OUTCOME_NAMES[outcome])
 
 
 @dataclass(frozen=True)

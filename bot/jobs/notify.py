@@ -27,7 +27,7 @@ from babel.dates import format_date
 
 from bot.catalog import Catalog
 from bot.errors import DomainError
-from bot.i18n import fmt_day, t
+from bot.i18n import N_, fmt_day, t, tn
 from bot.jobs.appointments import Appointment
 from bot.jobs.sms import segments
 from bot.ledger.decisions import latest_by_day, resolve
@@ -56,57 +56,14 @@ TO_CALL = ("failed", "expired", "uncertain")
 CANCELLING = (Status.CANCELLED, Status.CLOSED)
 MAX_DAYS = 31
 
-DRILL_MARK: Mapping[Lang, str] = {
-    "fr": "[EXERCICE] ",
-    "en": "[DRILL] ",
-    "nl": "[OEFENING] ",
-    "de": "[ÜBUNG] ",
+# The patient SMS texts: defaults in the catalogs ("sms.<kind>"), overridable per
+# language in the config ([notify.templates]).
+SMS_TEMPLATES = {
+    "cancelled": N_("sms.cancelled"),
+    "contact": N_("sms.contact"),
+    "callback": N_("sms.callback"),
+    "correction": N_("sms.correction"),
 }
-
-DEFAULT_TEMPLATES: Mapping[str, Mapping[Lang, str]] = {
-    "cancelled": {
-        "fr": "{hospital} : votre rendez-vous du {date} à {time} ({service}, {site}) est "
-        "annulé suite à un incident informatique. Nous vous recontacterons. Infos : {hotline}",
-        "nl": "{hospital}: uw afspraak van {date} om {time} ({service}, {site}) is "
-        "geannuleerd door een informatica-incident. Wij nemen opnieuw contact met u op. "
-        "Info: {hotline}",
-        "de": "{hospital}: Ihr Termin am {date} um {time} ({service}, {site}) ist wegen "
-        "eines IT-Vorfalls abgesagt. Wir melden uns bei Ihnen. Infos: {hotline}",
-        "en": "{hospital}: your appointment on {date} at {time} ({service}, {site}) is "
-        "cancelled due to an IT incident. We will contact you again. Info: {hotline}",
-    },
-    "contact": {
-        "fr": "{hospital} : suite à un incident informatique, votre rendez-vous du {date} à "
-        "{time} ({service}, {site}) est réévalué. Nous vous contacterons. Infos : {hotline}",
-        "nl": "{hospital}: door een informatica-incident wordt uw afspraak van {date} om "
-        "{time} ({service}, {site}) herbekeken. Wij nemen contact met u op. Info: {hotline}",
-        "de": "{hospital}: wegen eines IT-Vorfalls wird Ihr Termin am {date} um {time} "
-        "({service}, {site}) neu geprüft. Wir melden uns bei Ihnen. Infos: {hotline}",
-        "en": "{hospital}: due to an IT incident your appointment on {date} at {time} "
-        "({service}, {site}) is being reviewed. We will contact you. Info: {hotline}",
-    },
-    "callback": {
-        "fr": "{hospital} : merci de nous rappeler au {hotline} au sujet de votre rendez-vous "
-        "du {date} à {time} ({service}, {site}).",
-        "nl": "{hospital}: gelieve ons terug te bellen op {hotline} over uw afspraak van "
-        "{date} om {time} ({service}, {site}).",
-        "de": "{hospital}: Bitte rufen Sie uns unter {hotline} zurück, wegen Ihres Termins am "
-        "{date} um {time} ({service}, {site}).",
-        "en": "{hospital}: please call us back on {hotline} about your appointment on {date} "
-        "at {time} ({service}, {site}).",
-    },
-    "correction": {
-        "fr": "{hospital} : RECTIFICATIF. Votre rendez-vous du {date} à {time} ({service}, "
-        "{site}) est finalement maintenu. Infos : {hotline}",
-        "nl": "{hospital}: RECHTZETTING. Uw afspraak van {date} om {time} ({service}, "
-        "{site}) gaat toch door. Info: {hotline}",
-        "de": "{hospital}: KORREKTUR. Ihr Termin am {date} um {time} ({service}, {site}) "
-        "findet doch statt. Infos: {hotline}",
-        "en": "{hospital}: CORRECTION. Your appointment on {date} at {time} ({service}, "
-        "{site}) is maintained after all. Info: {hotline}",
-    },
-}
-_SMS_DATE = {"fr": "EEEE d MMMM", "en": "EEEE d MMMM", "nl": "EEEE d MMMM", "de": "EEEE, d. MMMM"}
 
 
 @dataclass(frozen=True)
@@ -123,7 +80,7 @@ class NotifyOptions:
     call_max_tries: int = 3
 
     def template(self, kind: str, lang: Lang) -> str:
-        return self.templates.get(kind, {}).get(lang) or DEFAULT_TEMPLATES[kind][lang]
+        return self.templates.get(kind, {}).get(lang) or t(lang, SMS_TEMPLATES[kind])
 
 
 @dataclass(frozen=True)
@@ -277,12 +234,12 @@ def render_sms(
     text = options.template(kind, lang).format(
         hospital=options.hospital,
         hotline=options.hotline,
-        date=str(format_date(day, _SMS_DATE[lang], locale=lang)),
+        date=str(format_date(day, t(lang, "format.sms_date"), locale=lang)),
         time=", ".join(dict.fromkeys(s.astimezone(tz).strftime("%H:%M") for s in sorted(starts))),
         service=", ".join(catalog.service_name(s, lang) for s in dict.fromkeys(services)),
         site=", ".join(catalog.site_name(s, lang) for s in dict.fromkeys(sites)),
     )
-    return (DRILL_MARK[lang] + text) if options.drill else text
+    return (t(lang, "sms.drill_mark") + text) if options.drill else text
 
 
 def _sample(body: str) -> dict[str, Any]:
@@ -315,7 +272,7 @@ async def draft_job(
     Returns (job, the dry run's counts, the decisions the messages rest on).
     """
     if (last - first).days >= MAX_DAYS:
-        raise DomainError(t(lang, "notify.too_long", days=MAX_DAYS))
+        raise DomainError(tn(lang, "notify.too_long", MAX_DAYS, days=MAX_DAYS))
     scope = tuple(catalog.site_ids) if (not sites or ALL_SITES in sites) else tuple(sites)
     stats = DraftStats()
     latest = await latest_by_day(uow, service=service, first=first, last=last)
@@ -733,7 +690,16 @@ async def decision_changes(
 
 
 def _meaning(value: str | None, lang: Lang) -> str:
-    return t(lang, f"job.meaning.{value or 'none'}")
+    return t(lang, MEANINGS[value or "none"])
+
+
+MEANINGS = {
+    "cancelled": N_("job.meaning.cancelled"),
+    "contact": N_("job.meaning.contact"),
+    "open": N_("job.meaning.open"),
+    "reduced": N_("job.meaning.reduced"),
+    "none": N_("job.meaning.none"),
+}
 
 
 ALLOWED_CHANGES: Mapping[str, tuple[str, ...]] = {
@@ -790,7 +756,26 @@ async def _locked(uow: UnitOfWork, job: Job) -> Job:
 
 
 def state_name(state: str, lang: Lang) -> str:
-    return t(lang, f"job.state.{state}")
+    return t(lang, JOB_STATE_NAMES[state])
+
+
+def kind_name(kind: str, lang: Lang) -> str:
+    return t(lang, JOB_KIND_NAMES[kind])
+
+
+JOB_STATE_NAMES: Mapping[str, str] = {
+    "draft": N_("job.state.draft"),
+    "running": N_("job.state.running"),
+    "paused": N_("job.state.paused"),
+    "done": N_("job.state.done"),
+    "aborted": N_("job.state.aborted"),
+}
+
+JOB_KIND_NAMES: Mapping[str, str] = {
+    "notify": N_("job.kind.notify"),
+    "correction": N_("job.kind.correction"),
+    "callback": N_("job.kind.callback"),
+}
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ from typing import Any
 from babel import Locale
 
 from bot.catalog import Catalog
-from bot.i18n import fmt_period, t
+from bot.i18n import N_, fmt_period, t, tn
 from bot.jobs.notify import (
     DraftStats,
     Job,
     NotifyOptions,
     Progress,
+    kind_name,
     langs_sorted,
     state_name,
 )
@@ -36,7 +37,7 @@ def scope_line(job: Job, lang: Lang, catalog: Catalog) -> str:
     return t(
         lang,
         "job.scope",
-        kind=t(lang, f"job.kind.{job.kind}"),
+        kind=kind_name(job.kind, lang),
         service=catalog.service_name(job.service, lang),
         sites=catalog.sites_label(job.sites, lang),
         period=fmt_period(job.first_day, job.last_day, lang),
@@ -45,9 +46,10 @@ def scope_line(job: Job, lang: Lang, catalog: Catalog) -> str:
 
 
 def counts_line(p: Progress, lang: Lang) -> str:
-    return t(
+    return tn(
         lang,
         "job.counts",
+        p.total,
         total=p.total,
         sent=p.get("submitted") + p.get("delivered"),
         delivered=p.get("delivered"),
@@ -100,9 +102,10 @@ def dry_run_reply(
     else:
         blocks.append(
             Paragraph(
-                t(
+                tn(
                     lang,
                     "notify.draft.scope",
+                    stats.appointments,
                     service=service_name,
                     sites=sites_label,
                     period=period,
@@ -138,7 +141,7 @@ def dry_run_reply(
             )
         )
     if stats.already:
-        blocks.append(Paragraph(t(lang, "notify.draft.already", n=stats.already)))
+        blocks.append(Paragraph(tn(lang, "notify.draft.already", stats.already, n=stats.already)))
     if stats.maintained or stats.postponed:
         blocks.append(
             Paragraph(
@@ -170,7 +173,17 @@ def dry_run_reply(
         )
         if decisions:
             nos = ", ".join(f"#{d.no}" for d in decisions)
-            blocks.append(Paragraph(t(lang, "notify.draft.decisions", decisions=nos)))
+            blocks.append(
+                Paragraph(
+                    tn(
+                        lang,
+                        "notify.draft.decisions",
+                        len(decisions),
+                        n=len(decisions),
+                        decisions=nos,
+                    )
+                )
+            )
         if overlapping:
             jobs = ", ".join(f"#{n}" for n in overlapping)
             blocks.append(Paragraph(t(lang, "notify.overlap", jobs=jobs)))
@@ -180,7 +193,11 @@ def dry_run_reply(
             blocks.append(Paragraph(t(lang, "notify.log_gateway")))
         if not options.hotline:
             blocks.append(Paragraph(t(lang, "notify.no_hotline")))
-        key = "notify.draft.approve_single" if options.single_approver else "notify.draft.approve"
+        key = (
+            N_("notify.draft.approve_single")
+            if options.single_approver
+            else N_("notify.draft.approve")
+        )
         blocks.append(Paragraph(t(lang, key, no=job.no)))
     title = None
     if job is not None:
@@ -214,7 +231,11 @@ def dry_run_reply(
 def status_reply(job: Job, p: Progress, lang: Lang, catalog: Catalog, kind: str = "job") -> Reply:
     blocks = [Paragraph(scope_line(job, lang, catalog)), Paragraph(counts_line(p, lang))]
     if job.state in ("done", "aborted") or p.open == 0:
-        blocks.append(Paragraph(t(lang, "job.final.call", to_call=to_call(job, p), no=job.no)))
+        blocks.append(
+            Paragraph(
+                tn(lang, "job.final.call", to_call(job, p), to_call=to_call(job, p), no=job.no)
+            )
+        )
     return Reply(
         kind="text",
         lang=lang,
@@ -255,7 +276,9 @@ def final_reply(job: Job, p: Progress, lang: Lang, catalog: Catalog) -> Reply:
         blocks=(
             Paragraph(scope_line(job, lang, catalog)),
             Paragraph(counts_line(p, lang)),
-            Paragraph(t(lang, "job.final.call", to_call=to_call(job, p), no=job.no)),
+            Paragraph(
+                tn(lang, "job.final.call", to_call(job, p), to_call=to_call(job, p), no=job.no)
+            ),
         ),
         facts={
             "kind": "job-final",

@@ -10,7 +10,7 @@ from datetime import datetime
 from bot.catalog import Catalog
 from bot.dates import Period
 from bot.events import DecisionRecorded, DecisionRevoked, EventBus
-from bot.i18n import fmt_period, t
+from bot.i18n import fmt_period, t, tn
 from bot.jobs.notify import (
     MESSAGED,
     Job,
@@ -101,7 +101,9 @@ class JobWatch:
             if paused:
                 blocks.append(Paragraph(t(lang, "job.watch.paused", no=job.no)))
             if offer:
-                blocks.append(Paragraph(t(lang, "job.watch.offer", messaged=messaged, no=job.no)))
+                blocks.append(
+                    Paragraph(tn(lang, "job.watch.offer", messaged, messaged=messaged, no=job.no))
+                )
             return Reply(
                 kind="alert",
                 lang=lang,

@@ -8,7 +8,7 @@ from datetime import date, datetime, tzinfo
 
 from bot.catalog import Catalog
 from bot.events import DecisionRecorded, EventBus
-from bot.i18n import fmt_period, fmt_time, t
+from bot.i18n import fmt_period, fmt_time, t, tn
 from bot.ledger.decisions import resolve
 from bot.model import (
     ALL_SITES,
@@ -253,7 +253,7 @@ class Alerts:
             reply = Reply(
                 kind="alert",
                 lang=lang,
-                title=t(lang, "decision.recorded.title"),
+                title=tn(lang, "decision.recorded.title", 1, n=1),
                 blocks=tuple(blocks),
                 facts={"kind": "decision-alert", "decision": d.no},
             )

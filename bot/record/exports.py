@@ -19,429 +19,17 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.catalog import Catalog
-from bot.i18n import MESSAGES, _m, fmt_day, fmt_period, t
-from bot.jobs.notify import Job, Progress, state_name
+from bot.i18n import N_, fmt_day, fmt_period, t, tn
+from bot.jobs.marks import outcome_name
+from bot.jobs.notify import Job, Progress, kind_name, state_name
 from bot.jobs.reports import counts_line, to_call
 from bot.ledger.chain import Verification
 from bot.ledger.decisions import NOTE_INTERNAL, BoardRow
 from bot.model import ALL_SITES, Attachment, Lang, LedgerEntry, Milestone
 from bot.plan.milestones import progress, progress_bar
-
-if TYPE_CHECKING:
-    pass
-
-
-EXPORT_MESSAGES: dict[str, dict[str, str]] = {
-    "export.log.title": _m(
-        "Journal d'activité de la cellule de crise",
-        "Crisis cell activity log",
-        "Activiteitenlogboek van de crisiscel",
-        "Aktivitätsprotokoll des Krisenstabs",
-    ),
-    "export.sitrep.title": _m(
-        "Rapport de situation du {day}",
-        "Situation report for {day}",
-        "Situatierapport van {day}",
-        "Lagebericht vom {day}",
-    ),
-    # --- the chain
-    "export.chain.ok": _m(
-        "Chaîne vérifiée : {n} entrées, empreinte de la dernière : {hash}",
-        "Chain verified: {n} entries, hash of the last: {hash}",
-        "Keten geverifieerd: {n} items, hash van het laatste: {hash}",
-        "Kette geprüft: {n} Einträge, Hash des letzten: {hash}",
-    ),
-    "export.chain.empty": _m(
-        "Chaîne vérifiée : le registre est vide.",
-        "Chain verified: the ledger is empty.",
-        "Keten geverifieerd: het register is leeg.",
-        "Kette geprüft: das Register ist leer.",
-    ),
-    "export.chain.broken": _m(
-        "CHAÎNE ROMPUE à l'entrée {seq} : {reason}. Les {n} entrées qui la précèdent sont "
-        "vérifiées ; l'entrée {seq} et les suivantes ne sont pas fiables.",
-        "CHAIN BROKEN at entry {seq}: {reason}. The {n} entries before it verify; entry "
-        "{seq} and the ones after it cannot be trusted.",
-        "KETEN GEBROKEN bij item {seq}: {reason}. De {n} items ervoor zijn geverifieerd; "
-        "item {seq} en de volgende zijn niet betrouwbaar.",
-        "KETTE GEBROCHEN bei Eintrag {seq}: {reason}. Die {n} Einträge davor sind geprüft; "
-        "Eintrag {seq} und die folgenden sind nicht vertrauenswürdig.",
-    ),
-    "export.chain.tables": _m(
-        "CHAÎNE ROMPUE à l'entrée {seq} : {reason}. La chaîne d'empreintes tient ({n} "
-        "entrées) mais les tables lues par le bot ne lui correspondent plus.",
-        "CHAIN BROKEN at entry {seq}: {reason}. The hash chain itself holds ({n} entries) "
-        "but the tables the bot reads no longer match it.",
-        "KETEN GEBROKEN bij item {seq}: {reason}. De hashketen zelf klopt ({n} items), maar "
-        "de tabellen die de bot leest komen er niet meer mee overeen.",
-        "KETTE GEBROCHEN bei Eintrag {seq}: {reason}. Die Hash-Kette selbst hält ({n} "
-        "Einträge), aber die Tabellen, die der Bot liest, stimmen nicht mehr mit ihr überein.",
-    ),
-    "export.chain.nowhere": _m(
-        "CHAÎNE ROMPUE : {reason}. La chaîne d'empreintes tient ({n} entrées) mais les "
-        "tables lues par le bot ne lui correspondent plus.",
-        "CHAIN BROKEN: {reason}. The hash chain itself holds ({n} entries) but the tables "
-        "the bot reads no longer match it.",
-        "KETEN GEBROKEN: {reason}. De hashketen zelf klopt ({n} items), maar de tabellen die "
-        "de bot leest komen er niet meer mee overeen.",
-        "KETTE GEBROCHEN: {reason}. Die Hash-Kette selbst hält ({n} Einträge), aber die "
-        "Tabellen, die der Bot liest, stimmen nicht mehr mit ihr überein.",
-    ),
-    "export.reason.gap": _m(
-        "numérotation interrompue : entrée {expected} attendue, {found} trouvée",
-        "sequence gap: expected entry {expected}, found {found}",
-        "onderbroken nummering: item {expected} verwacht, {found} gevonden",
-        "Lücke in der Nummerierung: Eintrag {expected} erwartet, {found} gefunden",
-    ),
-    "export.reason.prev": _m(
-        "son empreinte précédente ne correspond pas à celle de l'entrée d'avant",
-        "its previous-hash does not match the hash of the entry before it",
-        "de vorige hash komt niet overeen met de hash van het item ervoor",
-        "sein Vorgänger-Hash stimmt nicht mit dem Hash des vorigen Eintrags überein",
-    ),
-    "export.reason.altered": _m(
-        "son contenu ne correspond pas à son empreinte (modifié après son enregistrement)",
-        "its content does not match its hash (altered after it was recorded)",
-        "de inhoud komt niet overeen met de hash (gewijzigd na het vastleggen)",
-        "sein Inhalt stimmt nicht mit seinem Hash überein (nach der Erfassung verändert)",
-    ),
-    "export.reason.json": _m(
-        "son contenu n'est pas du JSON valide",
-        "its content is not valid JSON",
-        "de inhoud is geen geldige JSON",
-        "sein Inhalt ist kein gültiges JSON",
-    ),
-    "export.reason.columns": _m(
-        "ses colonnes ne correspondent pas à son contenu protégé par l'empreinte",
-        "its columns do not match its hashed content",
-        "de kolommen komen niet overeen met de gehashte inhoud",
-        "seine Spalten stimmen nicht mit dem gehashten Inhalt überein",
-    ),
-    "export.reason.decision": _m(
-        "la décision n°{no} de la table des décisions diffère du registre",
-        "decision no. {no} in the decision table differs from the ledger",
-        "beslissing nr. {no} in de beslissingstabel wijkt af van het register",
-        "Entscheidung Nr. {no} in der Entscheidungstabelle weicht vom Register ab",
-    ),
-    "export.reason.revocations": _m(
-        "la table des révocations diffère du registre",
-        "the revocation table differs from the ledger",
-        "de tabel met intrekkingen wijkt af van het register",
-        "die Widerrufstabelle weicht vom Register ab",
-    ),
-    "export.reason.milestone": _m(
-        "le jalon {seq} de la table du plan diffère du registre",
-        "milestone {seq} in the plan table differs from the ledger",
-        "mijlpaal {seq} in de plantabel wijkt af van het register",
-        "Meilenstein {seq} in der Plantabelle weicht vom Register ab",
-    ),
-    "export.reason.mark": _m(
-        "la marque du rendez-vous {appointment} diffère du registre",
-        "the mark of appointment {appointment} differs from the ledger",
-        "de markering van afspraak {appointment} wijkt af van het register",
-        "die Markierung des Termins {appointment} weicht vom Register ab",
-    ),
-    # --- header lines
-    "export.period.day": _m(
-        "Période couverte : {day}",
-        "Period covered: {day}",
-        "Behandelde periode: {day}",
-        "Erfasster Zeitraum: {day}",
-    ),
-    "export.period.range": _m(
-        "Période couverte : du {first} au {last}",
-        "Period covered: {first} to {last}",
-        "Behandelde periode: van {first} tot en met {last}",
-        "Erfasster Zeitraum: {first} bis {last}",
-    ),
-    "export.listed": _m(
-        "Entrées listées : {n} sur {total}",
-        "Entries listed: {n} of {total}",
-        "Opgenomen items: {n} van {total}",
-        "Aufgeführte Einträge: {n} von {total}",
-    ),
-    "export.made": _m(
-        "Exporté le {when}",
-        "Exported on {when}",
-        "Geëxporteerd op {when}",
-        "Exportiert am {when}",
-    ),
-    "export.made.by": _m(
-        "Exporté le {when} par {name}",
-        "Exported on {when} by {name}",
-        "Geëxporteerd op {when} door {name}",
-        "Exportiert am {when} von {name}",
-    ),
-    "export.tz": _m(
-        "Heures locales ({zone}).",
-        "Times are local ({zone}).",
-        "Lokale tijden ({zone}).",
-        "Ortszeit ({zone}).",
-    ),
-    "export.at": _m("{day} à {time}", "{day} at {time}", "{day} om {time}", "{day} um {time}"),
-    "export.internal": _m(
-        "Document interne : notes complètes ; aucune donnée de patient.",
-        "Internal document: full notes; no patient data.",
-        "Intern document: volledige opmerkingen; geen patiëntgegevens.",
-        "Internes Dokument: vollständige Notizen; keine Patientendaten.",
-    ),
-    "export.empty": _m(
-        "Aucune entrée sur cette période.",
-        "No entry in this period.",
-        "Geen items in deze periode.",
-        "Keine Einträge in diesem Zeitraum.",
-    ),
-    "export.unverified": _m("non vérifiée", "not verified", "niet geverifieerd", "nicht geprüft"),
-    # --- column headers
-    "export.h.seq": _m("N°", "No.", "Nr.", "Nr."),
-    "export.h.time": _m("Heure", "Time", "Tijd", "Zeit"),
-    "export.h.type": _m("Entrée", "Entry", "Item", "Eintrag"),
-    "export.h.author": _m("Auteur (rôles)", "Author (roles)", "Auteur (rollen)", "Autor (Rollen)"),
-    "export.h.summary": _m("Quoi", "What", "Wat", "Was"),
-    "export.h.hash": _m("Empreinte", "Hash", "Hash", "Hash"),
-    "export.h.service": _m("Service", "Service", "Dienst", "Dienst"),
-    "export.h.sites": _m("Sites", "Sites", "Locaties", "Standorte"),
-    "export.h.status": _m("Statut", "Status", "Status", "Status"),
-    "export.h.decision": _m("Décision", "Decision", "Beslissing", "Entscheidung"),
-    "export.h.period": _m("Période", "Period", "Periode", "Zeitraum"),
-    "export.h.note": _m("Note", "Note", "Opmerking", "Hinweis"),
-    "export.h.system": _m("Système", "System", "Systeem", "System"),
-    "export.h.state": _m("État", "State", "Status", "Stand"),
-    "export.h.since": _m("Depuis", "Since", "Sinds", "Seit"),
-    "export.h.eta": _m("Prévu", "ETA", "Verwacht", "Erwartet"),
-    "export.h.job": _m("Envoi", "Job", "Verzending", "Auftrag"),
-    "export.h.scope": _m("Périmètre", "Scope", "Bereik", "Umfang"),
-    "export.h.messages": _m("Messages", "Messages", "Berichten", "Nachrichten"),
-    "export.h.to_call": _m("À appeler", "To phone", "Te bellen", "Anzurufen"),
-    # --- entry types
-    "export.type.decision": _m("Décision", "Decision", "Beslissing", "Entscheidung"),
-    "export.type.appointment-mark": _m(
-        "Rendez-vous marqué", "Appointment marked", "Afspraak gemarkeerd", "Termin markiert"
-    ),
-    "export.type.call-list": _m("Liste d'appels", "Call list", "Bellijst", "Anrufliste"),
-    "export.type.call-outcome": _m(
-        "Résultat d'appel", "Call outcome", "Uitkomst oproep", "Anrufergebnis"
-    ),
-    "export.mark": _m(
-        "Rendez-vous {appointment} : {outcome}.",
-        "Appointment {appointment}: {outcome}.",
-        "Afspraak {appointment}: {outcome}.",
-        "Termin {appointment}: {outcome}.",
-    ),
-    "export.type.appointment-unmark": _m(
-        "Marque retirée", "Mark taken back", "Markering ingetrokken", "Markierung zurückgenommen"
-    ),
-    "export.unmark": _m(
-        "Rendez-vous {appointment} : marque retirée.",
-        "Appointment {appointment}: mark taken back.",
-        "Afspraak {appointment}: markering ingetrokken.",
-        "Termin {appointment}: Markierung zurückgenommen.",
-    ),
-    "export.call_list": _m(
-        "Liste d'appels n° {no} : {calls} rendez-vous à appeler.",
-        "Call list #{no}: {calls} appointments to phone.",
-        "Bellijst nr. {no}: {calls} afspraken te bellen.",
-        "Anrufliste Nr. {no}: {calls} Termine anzurufen.",
-    ),
-    "export.call_outcome": _m(
-        "Liste n° {no}, rendez-vous {appointment} : {outcome}.",
-        "List #{no}, appointment {appointment}: {outcome}.",
-        "Lijst nr. {no}, afspraak {appointment}: {outcome}.",
-        "Liste Nr. {no}, Termin {appointment}: {outcome}.",
-    ),
-    "export.type.revocation": _m("Révocation", "Revocation", "Intrekking", "Widerruf"),
-    "export.type.milestone": _m("Jalon", "Milestone", "Mijlpaal", "Meilenstein"),
-    "export.type.job-drafted": _m(
-        "Envoi préparé", "Job drafted", "Verzending voorbereid", "Auftrag entworfen"
-    ),
-    "export.type.job-approved": _m(
-        "Envoi approuvé", "Job approved", "Verzending goedgekeurd", "Auftrag freigegeben"
-    ),
-    "export.type.job-paused": _m(
-        "Envoi en pause", "Job paused", "Verzending gepauzeerd", "Auftrag pausiert"
-    ),
-    "export.type.job-running": _m(
-        "Envoi repris", "Job resumed", "Verzending hervat", "Auftrag fortgesetzt"
-    ),
-    "export.type.job-aborted": _m(
-        "Envoi annulé", "Job aborted", "Verzending afgebroken", "Auftrag abgebrochen"
-    ),
-    "export.type.job-done": _m(
-        "Envoi terminé", "Job finished", "Verzending klaar", "Auftrag beendet"
-    ),
-    # --- summaries
-    "export.revoked.short": _m(
-        "La décision n°{no} est révoquée.",
-        "Decision no. {no} is revoked.",
-        "Beslissing nr. {no} is ingetrokken.",
-        "Entscheidung Nr. {no} ist widerrufen.",
-    ),
-    "export.milestone": _m(
-        "{system} : {state}.", "{system}: {state}.", "{system}: {state}.", "{system}: {state}."
-    ),
-    "export.job.title": _m("Envoi n° {no}", "Job #{no}", "Verzending nr. {no}", "Auftrag Nr. {no}"),
-    "export.job": _m(
-        "{title} ({kind}) — {service}, {sites}, {period} : {what}.",
-        "{title} ({kind}) — {service}, {sites}, {period}: {what}.",
-        "{title} ({kind}) — {service}, {sites}, {period}: {what}.",
-        "{title} ({kind}) — {service}, {sites}, {period}: {what}.",
-    ),
-    "export.job.job-drafted": _m(
-        "préparé, rien n'est encore envoyé",
-        "drafted, nothing sent yet",
-        "voorbereid, nog niets verstuurd",
-        "entworfen, noch nichts gesendet",
-    ),
-    "export.job.job-approved": _m(
-        "approuvé, envoi lancé",
-        "approved, sending started",
-        "goedgekeurd, verzending gestart",
-        "freigegeben, Versand gestartet",
-    ),
-    "export.job.job-paused": _m("mis en pause", "paused", "gepauzeerd", "pausiert"),
-    "export.job.job-running": _m("repris", "resumed", "hervat", "fortgesetzt"),
-    "export.job.job-aborted": _m(
-        "annulé, les messages non envoyés ne partiront pas",
-        "aborted, unsent messages cancelled",
-        "afgebroken, niet verstuurde berichten vervallen",
-        "abgebrochen, nicht gesendete Nachrichten verfallen",
-    ),
-    "export.job.job-done": _m("terminé", "finished", "klaar", "beendet"),
-    "export.job.decisions": _m(
-        "Décisions : {nos}.", "Decisions: {nos}.", "Beslissingen: {nos}.", "Entscheidungen: {nos}."
-    ),
-    "export.tag.revoked": _m(
-        "décision n°{no} révoquée",
-        "decision no. {no} revoked",
-        "beslissing nr. {no} ingetrokken",
-        "Entscheidung Nr. {no} widerrufen",
-    ),
-    "export.tag.decision": _m(
-        "décision n°{no} enregistrée",
-        "decision no. {no} recorded",
-        "beslissing nr. {no} vastgelegd",
-        "Entscheidung Nr. {no} erfasst",
-    ),
-    "export.unreadable": _m(
-        "(entrée illisible)", "(unreadable entry)", "(onleesbaar item)", "(unlesbarer Eintrag)"
-    ),
-    # --- situation report
-    "export.sitrep.period": _m(
-        "Période opérationnelle : {day} ; perspective : {next}",
-        "Operational period: {day}; outlook: {next}",
-        "Operationele periode: {day}; vooruitblik: {next}",
-        "Einsatzzeitraum: {day}; Ausblick: {next}",
-    ),
-    "export.sitrep.in_force": _m(
-        "Décisions en vigueur le {day}",
-        "Decisions in force on {day}",
-        "Geldende beslissingen op {day}",
-        "Geltende Entscheidungen am {day}",
-    ),
-    "export.no_state": _m(
-        "pas encore d'état", "no state yet", "nog geen status", "noch kein Stand"
-    ),
-    "export.jobs.none": _m(
-        "Aucun envoi pour cette période.",
-        "No job for this period.",
-        "Geen verzending voor deze periode.",
-        "Keine Aufträge für diesen Zeitraum.",
-    ),
-    "export.open.title": _m("Points ouverts", "Open items", "Openstaande punten", "Offene Punkte"),
-    "export.open.none": _m("Aucun.", "None.", "Geen.", "Keine."),
-    "export.open.undecided": _m(
-        "Aucune décision enregistrée pour le {day} : {service}, {sites}.",
-        "No decision recorded for {day}: {service}, {sites}.",
-        "Geen beslissing vastgelegd voor {day}: {service}, {sites}.",
-        "Keine Entscheidung erfasst für {day}: {service}, {sites}.",
-    ),
-    "export.open.system": _m(
-        "Pas encore rétabli : {system} ({state}){eta}.",
-        "Not restored yet: {system} ({state}){eta}.",
-        "Nog niet hersteld: {system} ({state}){eta}.",
-        "Noch nicht wiederhergestellt: {system} ({state}){eta}.",
-    ),
-    "export.note.internal": _m(
-        "{public} (interne : {internal})",
-        "{public} (internal: {internal})",
-        "{public} (intern: {internal})",
-        "{public} (intern: {internal})",
-    ),
-    "export.open.eta": _m(
-        " — prévu le {eta}", " — expected {eta}", " — verwacht op {eta}", " — erwartet am {eta}"
-    ),
-    "export.open.draft": _m(
-        "L'envoi n° {no} attend l'approbation d'un second membre de la cellule "
-        "(/notify approve {no}).",
-        "Job #{no} awaits approval by a second cell member (/notify approve {no}).",
-        "Verzending nr. {no} wacht op goedkeuring door een tweede lid van de cel "
-        "(/notify approve {no}).",
-        "Auftrag Nr. {no} wartet auf Freigabe durch ein zweites Mitglied des Krisenstabs "
-        "(/notify approve {no}).",
-    ),
-    "export.open.running": _m(
-        "L'envoi n° {no} est en cours : {pending} message(s) en attente.",
-        "Job #{no} is still sending: {pending} message(s) pending.",
-        "Verzending nr. {no} is bezig: {pending} bericht(en) wachtend.",
-        "Auftrag Nr. {no} läuft noch: {pending} Nachricht(en) wartend.",
-    ),
-    "export.open.paused": _m(
-        "L'envoi n° {no} est en pause : {pending} message(s) non envoyé(s).",
-        "Job #{no} is paused: {pending} message(s) not sent.",
-        "Verzending nr. {no} is gepauzeerd: {pending} bericht(en) niet verstuurd.",
-        "Auftrag Nr. {no} ist pausiert: {pending} Nachricht(en) nicht gesendet.",
-    ),
-    "export.open.to_call": _m(
-        "Envoi n° {no} : {n} patient(s) à appeler (échec, sans mobile, incertain) ; la liste "
-        "est sur la machine du bot : crisiscell notify report {no} --csv",
-        "Job #{no}: {n} patient(s) to phone (failed, no mobile, uncertain); the list is on "
-        "the bot's machine: crisiscell notify report {no} --csv",
-        "Verzending nr. {no}: {n} patiënt(en) te bellen (mislukt, geen gsm, onzeker); de "
-        "lijst staat op de machine van de bot: crisiscell notify report {no} --csv",
-        "Auftrag Nr. {no}: {n} Patient(en) anzurufen (fehlgeschlagen, ohne Mobilnummer, "
-        "unsicher); Liste auf dem Rechner des Bots: crisiscell notify report {no} --csv",
-    ),
-    "export.open.undeliverable": _m(
-        "{n} message(s) n'ont pas pu être remis dans les salons (le bot ne peut plus y écrire).",
-        "{n} message(s) could not be delivered to chat rooms (the bot can no longer post there).",
-        "{n} bericht(en) konden niet in de chatruimtes afgeleverd worden (de bot kan er niet "
-        "meer posten).",
-        "{n} Nachricht(en) konnten nicht in die Chaträume zugestellt werden (der Bot kann dort "
-        "nicht mehr posten).",
-    ),
-    # /export in chat
-    "export.chat.which": _m(
-        "Quel document ? journal (d'activité) ou rapport (de situation).",
-        "Which document? log (activity log) or sitrep (situation report).",
-        "Welk document? logboek (activiteiten) of rapport (situatierapport).",
-        "Welches Dokument? log (Tätigkeitsprotokoll) oder sitrep (Lagebericht).",
-    ),
-    "export.chat.unavailable": _m(
-        "Les exports ne sont pas disponibles ici.",
-        "Exports are not available here.",
-        "Exports zijn hier niet beschikbaar.",
-        "Exporte sind hier nicht verfügbar.",
-    ),
-    "export.chat.log": _m(
-        "Journal d'activité", "Activity log", "Activiteitenlogboek", "Tätigkeitsprotokoll"
-    ),
-    "export.chat.sitrep": _m(
-        "Rapport de situation du {day}",
-        "Situation report for {day}",
-        "Situatierapport van {day}",
-        "Lagebericht vom {day}",
-    ),
-    "export.chat.written": _m(
-        "{what} : fichier écrit sur la machine du bot, {path}",
-        "{what}: file written on the bot's machine, {path}",
-        "{what}: bestand geschreven op de machine van de bot, {path}",
-        "{what}: Datei auf dem Rechner des Bots geschrieben, {path}",
-    ),
-}
-MESSAGES.update(EXPORT_MESSAGES)
 
 HASH_SHOWN = 12  # hex digits of an entry's hash in the listing
 OPEN_JOB_STATES = ("draft", "running", "paused")
@@ -486,24 +74,24 @@ class ChainStatus:
 
 def reason_text(v: Verification, lang: Lang) -> str:
     """Why verification failed, in the reader's language."""
-    return t(lang, f"export.reason.{v.code}", **v.args) if v.code else v.reason
+    return t(lang, REASONS[v.code], **v.args) if v.code else v.reason
 
 
 def chain_status(v: Verification, last_hash: str | None, lang: Lang) -> ChainStatus:
     if v.ok:
         text = (
-            t(lang, "export.chain.ok", n=v.checked, hash=last_hash)
+            tn(lang, "export.chain.ok", v.checked, n=v.checked, hash=last_hash)
             if v.checked and last_hash
             else t(lang, "export.chain.empty")
         )
         return ChainStatus(True, v.checked, last_hash, None, text)
     reason = reason_text(v, lang)
     if v.bad_seq is None:
-        text = t(lang, "export.chain.nowhere", reason=reason, n=v.checked)
+        text = tn(lang, "export.chain.nowhere", v.checked, reason=reason, n=v.checked)
     elif v.checked >= v.bad_seq:  # the chain holds; a table disagrees with it
-        text = t(lang, "export.chain.tables", seq=v.bad_seq, reason=reason, n=v.checked)
+        text = tn(lang, "export.chain.tables", v.checked, seq=v.bad_seq, reason=reason, n=v.checked)
     else:
-        text = t(lang, "export.chain.broken", seq=v.bad_seq, reason=reason, n=v.checked)
+        text = tn(lang, "export.chain.broken", v.checked, seq=v.bad_seq, reason=reason, n=v.checked)
     return ChainStatus(False, v.checked, None, v.bad_seq, text)
 
 
@@ -540,13 +128,77 @@ def _scope(sites: Sequence[str], catalog: Catalog) -> tuple[str, ...]:
     return tuple(sites)
 
 
-def _known(lang: Lang, key: str, fallback: str) -> str:
-    """The text of ``key``, or ``fallback`` for an entry type this version does not know."""
-    return t(lang, key) if key in MESSAGES else fallback
+def _known(lang: Lang, table: Mapping[str, str], key: str) -> str:
+    """The text for ``key``, or ``key`` itself for an entry type this version does not
+    know (a ledger written by a newer version)."""
+    return t(lang, table[key]) if key in table else key
 
 
 def _labels(lang: Lang, *keys: str) -> dict[str, str]:
-    return {k: t(lang, f"export.h.{k}") for k in keys}
+    return {k: t(lang, HEADERS[k]) for k in keys}
+
+
+# column headers, ledger entry types, job entries, verification reasons and tags
+HEADERS: Mapping[str, str] = {
+    "author": N_("export.h.author"),
+    "decision": N_("export.h.decision"),
+    "eta": N_("export.h.eta"),
+    "hash": N_("export.h.hash"),
+    "job": N_("export.h.job"),
+    "messages": N_("export.h.messages"),
+    "note": N_("export.h.note"),
+    "period": N_("export.h.period"),
+    "scope": N_("export.h.scope"),
+    "seq": N_("export.h.seq"),
+    "service": N_("export.h.service"),
+    "since": N_("export.h.since"),
+    "sites": N_("export.h.sites"),
+    "state": N_("export.h.state"),
+    "status": N_("export.h.status"),
+    "summary": N_("export.h.summary"),
+    "system": N_("export.h.system"),
+    "time": N_("export.h.time"),
+    "to_call": N_("export.h.to_call"),
+    "type": N_("export.h.type"),
+}
+ENTRY_TYPES: Mapping[str, str] = {
+    "appointment-mark": N_("export.type.appointment-mark"),
+    "appointment-unmark": N_("export.type.appointment-unmark"),
+    "call-list": N_("export.type.call-list"),
+    "call-outcome": N_("export.type.call-outcome"),
+    "decision": N_("export.type.decision"),
+    "job-aborted": N_("export.type.job-aborted"),
+    "job-approved": N_("export.type.job-approved"),
+    "job-done": N_("export.type.job-done"),
+    "job-drafted": N_("export.type.job-drafted"),
+    "job-paused": N_("export.type.job-paused"),
+    "job-running": N_("export.type.job-running"),
+    "milestone": N_("export.type.milestone"),
+    "revocation": N_("export.type.revocation"),
+}
+JOB_ENTRIES: Mapping[str, str] = {
+    "job-aborted": N_("export.job.job-aborted"),
+    "job-approved": N_("export.job.job-approved"),
+    "job-done": N_("export.job.job-done"),
+    "job-drafted": N_("export.job.job-drafted"),
+    "job-paused": N_("export.job.job-paused"),
+    "job-running": N_("export.job.job-running"),
+}
+REASONS: Mapping[str, str] = {
+    "altered": N_("export.reason.altered"),
+    "columns": N_("export.reason.columns"),
+    "decision": N_("export.reason.decision"),
+    "gap": N_("export.reason.gap"),
+    "json": N_("export.reason.json"),
+    "mark": N_("export.reason.mark"),
+    "milestone": N_("export.reason.milestone"),
+    "prev": N_("export.reason.prev"),
+    "revocations": N_("export.reason.revocations"),
+}
+TAGS: Mapping[str, str] = {
+    "decision": N_("export.tag.decision"),
+    "revoked": N_("export.tag.revoked"),
+}
 
 
 # --- the activity log -----------------------------------------------------------------
@@ -715,13 +367,13 @@ class _Summaries:
                     lang,
                     "export.job",
                     title=t(lang, "export.job.title", no=p["job"]),
-                    kind=t(lang, f"job.kind.{p['kind']}"),
+                    kind=kind_name(p["kind"], lang),
                     service=c.service_name(str(body["service"]), lang),
                     sites=c.sites_label(sites, lang),
                     period=fmt_period(
                         date.fromisoformat(p["first_day"]), date.fromisoformat(p["last_day"]), lang
                     ),
-                    what=_known(lang, f"export.job.{kind}", kind),
+                    what=_known(lang, JOB_ENTRIES, kind),
                 )
             )
             if p.get("decisions"):
@@ -734,7 +386,7 @@ class _Summaries:
                     lang,
                     "export.mark",
                     appointment=p["appointment"],
-                    outcome=t(lang, f"marks.outcome.{p['outcome']}"),
+                    outcome=outcome_name(p["outcome"], lang),
                 )
             )
             if p.get("note"):
@@ -742,7 +394,7 @@ class _Summaries:
         elif kind == "appointment-unmark":
             parts.append(t(lang, "export.unmark", appointment=p["appointment"]))
         elif kind == "call-list":
-            parts.append(t(lang, "export.call_list", no=p["list"], calls=p["calls"]))
+            parts.append(tn(lang, "export.call_list", p["calls"], no=p["list"], calls=p["calls"]))
         elif kind == "call-outcome":
             parts.append(
                 t(
@@ -760,7 +412,7 @@ class _Summaries:
     def tag(self, reason: str) -> str:
         """A reason the bot wrote as a tag ("revoked-2") in words; a person's reason as is."""
         m = re.fullmatch(r"(revoked|decision)-(\d+)", reason)
-        return t(self.lang, f"export.tag.{m[1]}", no=int(m[2])) if m else reason
+        return t(self.lang, TAGS[m[1]], no=int(m[2])) if m else reason
 
 
 def _body(entry: LedgerEntry) -> dict[str, Any]:
@@ -833,7 +485,7 @@ def build_log(
                 seq=entry.seq,
                 at=local,
                 type=entry.type,
-                type_label=_known(lang, f"export.type.{entry.type}", entry.type),
+                type_label=_known(lang, ENTRY_TYPES, entry.type),
                 name=name,
                 actor_id=actor_id,
                 roles=roles,
@@ -859,7 +511,7 @@ def build_log(
         title=_title(organisation, t(lang, "export.log.title")),
         chain=chain,
         period_line=period,
-        listed_line=t(lang, "export.listed", n=len(rows), total=len(entries)),
+        listed_line=tn(lang, "export.listed", len(rows), n=len(rows), total=len(entries)),
         made_line=_made_line(made_at, made_by, lang, tz),
         tz_line=t(lang, "export.tz", zone=zone_name(tz)),
         internal_line=t(lang, "export.internal"),
@@ -1112,15 +764,15 @@ def open_items(
         if job.state == "draft":
             items.append(t(lang, "export.open.draft", no=job.no))
         elif job.state == "running":
-            items.append(t(lang, "export.open.running", no=job.no, pending=p.open))
+            items.append(tn(lang, "export.open.running", p.open, no=job.no, pending=p.open))
         elif job.state == "paused":
-            items.append(t(lang, "export.open.paused", no=job.no, pending=p.open))
+            items.append(tn(lang, "export.open.paused", p.open, no=job.no, pending=p.open))
     for job, p in jobs:
         n = to_call(job, p)
         if job.state != "draft" and n:
-            items.append(t(lang, "export.open.to_call", no=job.no, n=n))
+            items.append(tn(lang, "export.open.to_call", n, no=job.no, n=n))
     if undeliverable:
-        items.append(t(lang, "export.open.undeliverable", n=undeliverable))
+        items.append(tn(lang, "export.open.undeliverable", undeliverable, n=undeliverable))
     return tuple(items)
 
 
@@ -1170,7 +822,7 @@ def build_sitrep(
             title=t(lang, "export.job.title", no=job.no),
             scope=" ".join(
                 (
-                    t(lang, f"job.kind.{job.kind}"),
+                    kind_name(job.kind, lang),
                     catalog.service_name(job.service, lang)
                     + ", "
                     + catalog.sites_label(_scope(job.sites, catalog), lang)

@@ -303,9 +303,10 @@ class Dispatcher:
 def usage_reply(lang: Lang, cmd: Command, problems: Sequence[str], show_usage: bool) -> Reply:
     lines = list(problems)
     if show_usage:
-        lines.append(t(lang, "usage", usage=cmd.text(cmd.usage, lang)))
-        if cmd.examples:
-            lines.append(t(lang, "example", example=cmd.examples[0]))
+        lines.append(t(lang, "usage", usage=cmd.usage_in(lang)))
+        examples = cmd.examples_in(lang)
+        if examples:
+            lines.append(t(lang, "example", example=examples[0]))
     return Reply(
         kind="usage",
         lang=lang,

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.jobs.notify import NotifyOptions
 from bot.model import Actor, Incoming, Lang
 from bot.ports import UnitOfWork
@@ -50,8 +50,11 @@ class Context:
     def real_now(self) -> datetime:
         return (self.wall_clock or self.clock).now()
 
-    def t(self, msg_key: str, **kw: Any) -> str:
+    def t(self, msg_key: str, /, **kw: Any) -> str:
         return t(self.lang, msg_key, **kw)
+
+    def tn(self, msg_key: str, count: int, /, **kw: Any) -> str:
+        return tn(self.lang, msg_key, count, **kw)
 
     def who_decides(self) -> str:
         """Who decides when nothing is recorded (configurable per language)."""
@@ -66,24 +69,56 @@ Handler = Callable[[Context, str], Awaitable[list[Any]]]
 
 @dataclass(frozen=True)
 class Command:
-    name: str  # canonical English name; the key of the role table
+    """A command, declared once with everything about it: who may run it, the words
+    that call it in each language, and the message ids of its help texts (usage,
+    summary, details, examples: one per line) in the catalogs."""
+
+    name: str  # canonical English name (the Teams manifest, the audit, the facts)
     handler: Handler
-    usage: Mapping[str, str]  # per language; "en" required
-    summary: Mapping[str, str]
+    names: Mapping[Lang, tuple[str, ...]]  # what people type, per language; first is shown
+    usage: str  # message id
+    summary: str  # message id
     # who may run it (bot.roles): EVERYONE, CELL_ONLY, IT_OR_CELL, CELL_OR_DOCTOR
     roles: frozenset[str] = EVERYONE
-    examples: tuple[str, ...] = ()
-    aliases: Mapping[str, Lang | None] = field(default_factory=dict)  # alias -> its language
-    details: Mapping[str, str] = field(default_factory=dict)
+    examples: str | None = None  # message id
+    details: str | None = None  # message id
 
     def may_run(self, roles: frozenset[str]) -> bool:
         return may_run(roles, self.roles)
 
-    def text(self, table: Mapping[str, str], lang: Lang) -> str:
-        return table.get(lang) or table["en"]
+    def name_in(self, lang: Lang) -> str:
+        """The command's word in ``lang`` (its canonical name if it has none there)."""
+        return next(iter(self.names.get(lang, ())), self.name)
+
+    def usage_in(self, lang: Lang) -> str:
+        return t(lang, self.usage)
+
+    def summary_in(self, lang: Lang) -> str:
+        return t(lang, self.summary)
+
+    def details_in(self, lang: Lang) -> str | None:
+        return t(lang, self.details) if self.details else None
+
+    def examples_in(self, lang: Lang) -> tuple[str, ...]:
+        if not self.examples:
+            return ()
+        return tuple(x for x in t(lang, self.examples).splitlines() if x.strip())
+
+    def aliases(self) -> tuple[str, ...]:
+        """Every word that calls it besides its canonical name, in declaration order."""
+        out = [a for words in self.names.values() for a in words if fold(a) != fold(self.name)]
+        return tuple(dict.fromkeys(out))
 
     def all_names(self) -> dict[str, Lang | None]:
-        return {fold(self.name): "en", **{fold(a): lang for a, lang in self.aliases.items()}}
+        """Folded word -> its language (None when languages share the word; the
+        canonical name is English)."""
+        out: dict[str, Lang | None] = {}
+        for lang, words in self.names.items():
+            for word in words:
+                key = fold(word)
+                out[key] = lang if out.get(key, lang) == lang else None
+        out[fold(self.name)] = "en"
+        return out
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ import difflib
 import html
 import os
 import re
-import string
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,7 +35,6 @@ from adapters.terminal.render import render_text
 from bot.jobs.appointments import Appointment, classify_phone
 from bot.jobs.sending import ReceiptHandler, SendOptions, SmsSender
 from bot.model import LANGS, Lang
-from bot.record.exports import EXPORT_MESSAGES
 from tests.fakes.sms import FakeGateway
 from tests.harness import DEFAULT_CONFIG, Harness
 
@@ -356,7 +354,7 @@ async def test_sitrep_counts_messages_the_bot_could_not_deliver(day: Harness) ->
     md = await export_sitrep(
         day.runtime.db, day.runtime.settings, day=MONDAY, fmt="md", lang="en", now=MADE_AT
     )
-    assert "- 2 message(s) could not be delivered to chat rooms" in md
+    assert "- 2 messages could not be delivered to chat rooms" in md
 
 
 async def test_csv_cells_never_start_a_formula(sqlite_url: str) -> None:
@@ -377,16 +375,6 @@ async def test_csv_cells_never_start_a_formula(sqlite_url: str) -> None:
         await h.close()
     row = out.splitlines()[-1]
     assert ",'=HYPERLINK(1) (@evil:local)," in row and ",=" not in row
-
-
-def test_export_messages_complete_and_consistent() -> None:
-    formatter = string.Formatter()
-    source = (Path(__file__).resolve().parents[2] / "bot" / "i18n.py").read_text("utf-8")
-    assert '"export.' not in source  # ours only: nothing in bot/i18n.py is overridden
-    for key, texts in EXPORT_MESSAGES.items():
-        assert key.startswith("export.") and set(texts) == set(LANGS), key
-        fields = {lang: {f for _, f, _, _ in formatter.parse(s) if f} for lang, s in texts.items()}
-        assert all(f == fields["en"] for f in fields.values()), key
 
 
 def test_export_filename() -> None:

@@ -291,7 +291,7 @@ async def test_report_csv_lists_who_to_phone_locally(tmp_path: Path) -> None:
             text=True,
             check=False,
         )
-        assert "2 appointment(s) to phone" in summary.stdout
+        assert "2 appointments to phone" in summary.stdout
         assert "+32" not in summary.stdout
         await db.dispose()
 

@@ -80,7 +80,7 @@ async def test_a_scripted_day(h: Harness) -> None:
     counts = await h.facts("/appointments monday consultations")
     assert counts["items"][0]["maintained"] == 3
     answer = await h.text("are consultations cancelled on monday?")
-    assert "3 appointment(s) maintained by their doctor, 0 postponed" in answer
+    assert "3 appointments maintained by their doctor, 0 postponed" in answer
 
     # the SMS job skips the three, messages the other three once
     draft = await h.facts("/notify consultations monday")
@@ -167,7 +167,7 @@ async def test_call_list_locally_marks_from_a_file_and_the_internal_page(
         encoding="utf-8",
     )
     marked = await asyncio.to_thread(cli, "appointments", "mark", str(marks))
-    assert marked.returncode == 0 and "1 appointment(s) marked" in marked.stdout
+    assert marked.returncode == 0 and "1 appointment marked" in marked.stdout
     assert "line 3: outcome must be" in marked.stdout and "line 4" in marked.stdout
     assert (await h.facts("/appointments monday consultations"))["items"][0]["maintained"] == 1
 

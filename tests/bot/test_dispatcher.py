@@ -39,7 +39,11 @@ async def test_failing_handler_is_rolled_back_and_answered(bot: Harness) -> None
         router=Router(
             [
                 Command(
-                    name="broken", handler=broken, usage={"en": "/broken"}, summary={"en": "fails"}
+                    name="broken",
+                    handler=broken,
+                    names={"en": ("broken",)},
+                    usage="command.help.usage",
+                    summary="command.help.summary",
                 )
             ]
         ),

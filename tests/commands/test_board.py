@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
+from adapters.terminal.render import render_text
+from bot.model import LANGS, Lang
+from commands import all_commands
 from tests.harness import NURSE, Harness
 
 
@@ -93,7 +98,7 @@ async def test_history_is_newest_first_filtered_and_paged(bot: Harness) -> None:
     f = await bot.facts("/history at arlon")
     # Arlon's history holds its own decisions and the all-sites ones (the revocation of 3)
     assert [e["decision"] for e in f["entries"]][:2] == [3, 16]
-    assert "There are only 2 page(s)." in await bot.text("/history radiology page 7")
+    assert "There are only 2 pages." in await bot.text("/history radiology page 7")
 
 
 async def test_history_empty(bot: Harness) -> None:
@@ -138,6 +143,20 @@ async def test_help_lists_commands_and_details(bot: Harness) -> None:
     assert "Did you mean: /decide" in await bot.text("/help decid")
 
 
+async def test_help_in_german_and_dutch(bot: Harness) -> None:
+    """Every command's usage and summary in the language of the word typed."""
+    german = await bot.text("/hilfe")
+    assert "Befehle" in german.splitlines()[0] and "Usage" not in german
+    assert "Details: /hilfe <Befehl>." in german
+    for word in ("/entscheidung", "/abonnieren", "/abbestellen", "/benachrichtigen", "/hilfe"):
+        assert f"• {word}" in german, word
+    assert "Verwendung: /entscheidung <Dienst>" in await bot.text("/hilfe entscheidung")
+    dutch = await bot.text("/hulp")
+    assert "Commando's" in dutch.splitlines()[0] and "Details: /hulp <commando>." in dutch
+    for word in ("/beslissing", "/abonneren", "/opzeggen", "/abonnementen", "/overzicht"):
+        assert f"• {word}" in dutch, word
+
+
 async def test_unknown_command_suggests(bot: Harness) -> None:
     replies = await bot.say("/decid radiology cancelled")
     assert replies[0].facts == {"kind": "unknown-command", "suggestions": ["decide"]}
@@ -176,3 +195,17 @@ async def test_room_language_applies_to_later_replies(bot: Harness) -> None:
     assert "Settings:" in await bot.text("/room colour blue", room="other")
     assert (await bot.facts("/room language auto"))["language"] is None
     assert (await bot.facts("/room", user=NURSE))["kind"] == "refused"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+async def test_every_example_in_help_is_understood(bot: Harness, lang: Lang) -> None:
+    """The examples /help shows in a language are read by the bot as written: none is
+    answered with the command's usage or as an unknown command."""
+    misread = []
+    for cmd in all_commands():
+        for example in cmd.examples_in(lang):
+            for reply in await bot.say(example):
+                text = render_text(reply)
+                if cmd.usage_in(lang) in text or reply.facts.get("kind") == "unknown-command":
+                    misread.append((cmd.name, example, text))
+    assert misread == []
