@@ -15,7 +15,7 @@ from pathlib import Path
 from adapters.console import counted
 from adapters.files import write_private
 from adapters.matrix.errors import MatrixError
-from bot.config import EXAMPLE_CONFIG, ConfigError, Settings, load_settings
+from bot.config import ConfigError, Settings, example_config, load_settings
 from bot.i18n import CatalogsMissing, require_catalogs, stale_catalogs
 from bot.jobs.appointments import redact_phones
 from bot.ledger.chain import verify
@@ -656,7 +656,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.cmd == "config":
             if args.config_cmd == "example":
-                sys.stdout.write(EXAMPLE_CONFIG)
+                sys.stdout.write(example_config())
                 return 0
             load_settings(args.file)
             print(f"{args.file}: ok")

@@ -4,11 +4,26 @@ written beside the ``.po`` files, where the running code looks for them."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 from setuptools.command.build_py import build_py
 
-from bot.locale import DOMAIN, LOCALE_DIR, compile_catalogs
+
+def _locale_module() -> ModuleType:
+    """``bot/locale/__init__.py`` loaded by path: at build time the project is not yet
+    importable (setuptools loads this file alone, in a fresh build environment)."""
+    path = Path(__file__).resolve().parent / "__init__.py"
+    spec = importlib.util.spec_from_file_location("_crisiscell_locale", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+_locale = _locale_module()
+DOMAIN, LOCALE_DIR, compile_catalogs = _locale.DOMAIN, _locale.LOCALE_DIR, _locale.compile_catalogs
 
 
 class BuildPy(build_py):

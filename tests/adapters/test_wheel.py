@@ -51,6 +51,7 @@ def test_the_wheel_carries_the_catalogs_and_answers_in_german(tmp_path: Path) ->
     assert build.returncode == 0, build.stderr
     (wheel,) = dist.glob("crisiscell-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
+    assert "bot/data/crisiscell.example.toml" in names
     for lang in ("fr", "nl", "de", "en"):
         assert f"bot/locale/{lang}/LC_MESSAGES/crisiscell.mo" in names, lang
 
