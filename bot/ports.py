@@ -13,6 +13,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.jobs.appointments import Appointment
+from bot.jobs.states import SmsState
 from bot.model import Actor, Decision, LedgerEntry, Milestone, Reply, RoomRef
 
 if TYPE_CHECKING:
@@ -265,7 +266,7 @@ class JobRepository(Protocol):
         self,
         ids: Sequence[int],
         *,
-        to: str,
+        to: SmsState,
         at: datetime,
         provider: str | None = None,
         provider_id: str | None = None,

@@ -20,6 +20,7 @@ from bot.jobs.notify import (
     state_name,
 )
 from bot.jobs.reports import counts_line, dry_run_reply, scope_line, status_reply
+from bot.jobs.states import JobState
 from bot.model import ALL_SITES, BulletList, Paragraph, Reply, Status
 from bot.roles import CELL_ONLY, EVERYONE
 from bot.runtime.lease import sms_senders
@@ -51,7 +52,7 @@ ACTIONS = {
     "rechtzetten": "correct",
     "korrigieren": "correct",
 }
-TARGET_STATE = {"pause": "paused", "resume": "running", "abort": "aborted"}
+TARGET_STATE = {"pause": JobState.PAUSED, "resume": JobState.RUNNING, "abort": JobState.ABORTED}
 
 
 async def _who_sends(ctx: Context) -> tuple[str, str, dict[str, str]]:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, delete, func, insert, or_, select, tuple_, update
 
 from bot.jobs.notify import CORRECTS, FORWARD, RELEASING, Job, NewMessage, QueuedSms
+from bot.jobs.states import JobKind, JobState, SmsState
 from bot.model import RoomRef, as_lang
 from storage import tables as T
 from storage.repos import _Repo
@@ -22,8 +23,8 @@ _JSON_FIELDS = {"sites", "decisions", "summary"}
 def _job(r: Row[Any]) -> Job:
     return Job(
         no=r.no,
-        kind=r.kind,
-        state=r.state,
+        kind=JobKind(r.kind),
+        state=JobState(r.state),
         service=r.service,
         sites=tuple(json.loads(r.sites)),
         first_day=r.first_day,
@@ -52,7 +53,7 @@ def _sms(r: Row[Any]) -> QueuedSms:
         key=r.key,
         phone=r.phone,
         body=r.body,
-        state=r.state,
+        state=SmsState(r.state),
         attempts=r.attempts,
         day=r.day,
         kind=r.kind,
@@ -186,7 +187,7 @@ class SqlJobs(_Repo):
         self,
         ids: Sequence[int],
         *,
-        to: str,
+        to: SmsState,
         at: datetime,
         provider: str | None = None,
         provider_id: str | None = None,
@@ -309,7 +310,7 @@ class SqlJobs(_Repo):
                 select(s.id).where(s.job_no == no, s.state == "pending")
             )
         ]
-        return await self.move(ids, to="cancelled", at=at)
+        return await self.move(ids, to=SmsState.CANCELLED, at=at)
 
     async def expire(self, *, now: datetime) -> dict[int, int]:
         s, j = T.sms.c, T.jobs.c

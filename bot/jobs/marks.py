@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from bot.i18n import N_, t
 from bot.jobs.appointments import redact_phones
 from bot.jobs.notify import MESSAGED
+from bot.jobs.states import SmsState
 from bot.model import Actor, Lang
 
 if TYPE_CHECKING:
@@ -91,7 +92,7 @@ async def mark_appointments(
         for m in await uow.jobs.messages_about(marked, states=("pending",)):
             if m.kind in ("cancelled", "contact") and await _all_kept(uow, m.appointments):
                 withheld += await uow.jobs.move(
-                    [m.id], to="cancelled", at=at, error="maintained by the doctor"
+                    [m.id], to=SmsState.CANCELLED, at=at, error="maintained by the doctor"
                 )
         for m in await uow.jobs.messages_about(marked, states=MESSAGED):
             if m.kind not in ("cancelled", "contact"):

@@ -30,6 +30,7 @@ from bot.errors import DomainError
 from bot.i18n import N_, fmt_day, t, tn
 from bot.jobs.appointments import Appointment
 from bot.jobs.sms import segments
+from bot.jobs.states import JobKind, JobState, SmsState
 from bot.ledger.decisions import latest_by_day, resolve
 from bot.model import ALL_SITES, LANGS, Actor, Decision, Lang, RoomRef, Status
 
@@ -37,21 +38,26 @@ if TYPE_CHECKING:
     from bot.ports import UnitOfWork
 
 # new state -> the states it may come from (the only moves the store makes)
-FORWARD: Mapping[str, tuple[str, ...]] = {
-    "sending": ("pending",),
-    "submitted": ("sending",),
-    "delivered": ("sending", "submitted", "uncertain"),
-    "failed": ("sending", "submitted", "uncertain"),
-    "uncertain": ("sending",),
-    "expired": ("pending",),
-    "cancelled": ("pending",),
-    "pending": ("sending",),  # a transient refusal: proven not taken
+FORWARD: Mapping[SmsState, tuple[SmsState, ...]] = {
+    SmsState.SENDING: (SmsState.PENDING,),
+    SmsState.SUBMITTED: (SmsState.SENDING,),
+    SmsState.DELIVERED: (SmsState.SENDING, SmsState.SUBMITTED, SmsState.UNCERTAIN),
+    SmsState.FAILED: (SmsState.SENDING, SmsState.SUBMITTED, SmsState.UNCERTAIN),
+    SmsState.UNCERTAIN: (SmsState.SENDING,),
+    SmsState.EXPIRED: (SmsState.PENDING,),
+    SmsState.CANCELLED: (SmsState.PENDING,),
+    SmsState.PENDING: (SmsState.SENDING,),  # a transient refusal: proven not taken
 }
-MESSAGED = ("sending", "submitted", "delivered", "uncertain")  # the patient may have it
-RELEASING = ("failed", "expired", "cancelled")  # ended without reaching the patient
-CORRECTS = ("cancelled", "contact")  # what a correction message takes back
-OPEN_STATES = ("pending", "sending")
-TO_CALL = ("failed", "expired", "uncertain")
+# the patient may have it
+MESSAGED = (SmsState.SENDING, SmsState.SUBMITTED, SmsState.DELIVERED, SmsState.UNCERTAIN)
+RELEASING = (
+    SmsState.FAILED,
+    SmsState.EXPIRED,
+    SmsState.CANCELLED,
+)  # ended without reaching the patient
+CORRECTS = ("cancelled", "contact")  # what a correction message takes back (message kinds)
+OPEN_STATES = (SmsState.PENDING, SmsState.SENDING)
+TO_CALL = (SmsState.FAILED, SmsState.EXPIRED, SmsState.UNCERTAIN)
 
 CANCELLING = (Status.CANCELLED, Status.CLOSED)
 MAX_DAYS = 31
@@ -86,8 +92,8 @@ class NotifyOptions:
 @dataclass(frozen=True)
 class Job:
     no: int
-    kind: str  # notify | correction
-    state: str
+    kind: JobKind
+    state: JobState
     service: str
     sites: tuple[str, ...]
     first_day: date
@@ -126,7 +132,7 @@ class QueuedSms:
     key: str
     phone: str
     body: str
-    state: str
+    state: SmsState
     attempts: int
     day: date
     kind: str
@@ -321,7 +327,7 @@ async def draft_job(
         return None, stats, decisions
     job = await _create_job(
         uow,
-        kind="notify",
+        kind=JobKind.NOTIFY,
         actor=actor,
         creator_key=creator_key,
         service=service,
@@ -389,7 +395,7 @@ async def _messages(
 async def _create_job(
     uow: UnitOfWork,
     *,
-    kind: str,
+    kind: JobKind,
     actor: Actor,
     creator_key: str,
     service: str,
@@ -410,7 +416,7 @@ async def _create_job(
     job = Job(
         no=await uow.jobs.next_no(),
         kind=kind,
-        state="draft",
+        state=JobState.DRAFT,
         service=service,
         sites=sites,
         first_day=first,
@@ -508,7 +514,7 @@ async def draft_correction(
         return None, stats
     job = await _create_job(
         uow,
-        kind="correction",
+        kind=JobKind.CORRECTION,
         actor=actor,
         creator_key=creator_key,
         service=of.service,
@@ -644,7 +650,9 @@ async def approve(
         raise JobError(t(lang, "notify.self_approval", no=job.no))
     await check_decisions(uow, job, lang, catalog)
     expires = now + options.expire_after
-    new = replace(job, state="running", approved_by=actor.id, approved_at=now, expires_at=expires)
+    new = replace(
+        job, state=JobState.RUNNING, approved_by=actor.id, approved_at=now, expires_at=expires
+    )
     await uow.jobs.update(
         job.no,
         expect=("draft",),
@@ -702,11 +710,11 @@ MEANINGS = {
 }
 
 
-ALLOWED_CHANGES: Mapping[str, tuple[str, ...]] = {
-    "paused": ("running",),
-    "running": ("paused",),
-    "aborted": ("draft", "running", "paused"),
-    "done": ("running",),
+ALLOWED_CHANGES: Mapping[JobState, tuple[JobState, ...]] = {
+    JobState.PAUSED: (JobState.RUNNING,),
+    JobState.RUNNING: (JobState.PAUSED,),
+    JobState.ABORTED: (JobState.DRAFT, JobState.RUNNING, JobState.PAUSED),
+    JobState.DONE: (JobState.RUNNING,),
 }
 
 
@@ -714,7 +722,7 @@ async def change_state(
     uow: UnitOfWork,
     *,
     job: Job,
-    to: str,
+    to: JobState,
     actor: Actor | None,
     now: datetime,
     lang: Lang,
@@ -855,7 +863,7 @@ async def draft_callback(
         return None, stats
     job = await _create_job(
         uow,
-        kind="callback",
+        kind=JobKind.CALLBACK,
         actor=actor,
         creator_key=creator_key,
         service=service,

@@ -46,6 +46,7 @@ from bot.jobs.notify import (
 )
 from bot.jobs.reports import final_reply, post_to_job_rooms, progress_reply
 from bot.jobs.sms import GatewayError, Lookup, OutgoingSms, Receipt, SmsGateway, UnknownOutcome
+from bot.jobs.states import JobState, SmsState
 from bot.model import Lang, Reply
 from bot.ports import UnitOfWork, UnitOfWorkFactory
 from bot.runtime.clock import Clock
@@ -148,9 +149,9 @@ async def apply_receipt(
     """A delivery report on its message (forward moves only); an opt-out is suppressed."""
     error = f"{provider}-{code}" if code else None
     if state == "submitted":
-        await uow.jobs.move([m.id], to="submitted", at=now)
+        await uow.jobs.move([m.id], to=SmsState.SUBMITTED, at=now)
     else:
-        await uow.jobs.move([m.id], to=state, at=now, error=error)
+        await uow.jobs.move([m.id], to=SmsState(state), at=now, error=error)
     if opted_out:
         await uow.suppressions.add(m.phone, source=f"{provider}-opt-out", at=now)
 
@@ -363,7 +364,7 @@ class SmsSender:
             )
             suppressed = await uow.suppressions.among(sorted({m.phone for m in claimed}))
             skipped = [m.id for m in claimed if m.phone in suppressed]
-            await uow.jobs.move(skipped, to="failed", at=now, error="opted out")
+            await uow.jobs.move(skipped, to=SmsState.FAILED, at=now, error="opted out")
             await uow.commit()
         touched = set(expired) | {m.job_no for m in claimed}
         to_send = [m for m in claimed if m.phone not in suppressed]
@@ -435,7 +436,7 @@ class SmsSender:
         jobs, m = uow.jobs, o.msg
         mine: tuple[str | None, datetime | None] = (self.worker, None)  # still ours
         if o.result == "held":
-            await jobs.move([m.id], to="pending", at=now, error="job paused", claim=mine)
+            await jobs.move([m.id], to=SmsState.PENDING, at=now, error="job paused", claim=mine)
         elif o.result == "error" and o.error is not None:
             e = o.error
             limit = self.options.max_attempts
@@ -444,14 +445,14 @@ class SmsSender:
                 delay = min(self.options.max_backoff, 2.0 ** min(m.attempts, 16))
                 await jobs.move(
                     [m.id],
-                    to="pending",
+                    to=SmsState.PENDING,
                     at=now,
                     error=e.code,
                     next_attempt_at=now + timedelta(seconds=delay),
                     claim=mine,
                 )
             else:
-                await jobs.move([m.id], to="failed", at=now, error=e.code, claim=mine)
+                await jobs.move([m.id], to=SmsState.FAILED, at=now, error=e.code, claim=mine)
                 if e.kind == "opted-out":
                     await uow.suppressions.add(
                         m.phone, source=f"{self.gateway.name}-opt-out", at=now
@@ -500,22 +501,26 @@ class SmsSender:
                 claim = (m.claimed_by, m.claimed_at)
                 if found is None:
                     settled += await uow.jobs.move(
-                        [m.id], to="uncertain", at=now, error="gateway cannot say", claim=claim
+                        [m.id],
+                        to=SmsState.UNCERTAIN,
+                        at=now,
+                        error="gateway cannot say",
+                        claim=claim,
                     )
                 elif found.found:
                     settled += await uow.jobs.move(
                         [m.id],
-                        to="submitted",
+                        to=SmsState.SUBMITTED,
                         at=now,
                         provider=self.gateway.name,
                         provider_id=found.provider_id,
                         claim=claim,
                     )
                     if found.state in ("delivered", "failed"):
-                        await uow.jobs.move([m.id], to=found.state, at=now)
+                        await uow.jobs.move([m.id], to=SmsState(found.state), at=now)
                 elif m.claimed_at is not None and now - m.claimed_at >= self.options.lookup_grace:
                     settled += await uow.jobs.move(
-                        [m.id], to="pending", at=now, error="not at the gateway", claim=claim
+                        [m.id], to=SmsState.PENDING, at=now, error="not at the gateway", claim=claim
                     )
                 else:
                     continue  # too recent to be sure: asked again at the next reconciliation
@@ -544,7 +549,7 @@ class SmsSender:
                     job = await change_state(
                         uow,
                         job=job,
-                        to="done",
+                        to=JobState.DONE,
                         actor=system_actor(job.room),
                         now=now,
                         lang=job.lang,

@@ -20,6 +20,7 @@ from bot.jobs.notify import (
     system_actor,
 )
 from bot.jobs.reports import post_to_job_rooms
+from bot.jobs.states import JobState
 from bot.model import ALL_SITES, Decision, Lang, Paragraph, Reply, Status
 from bot.ports import UnitOfWork
 from bot.runtime.clock import Clock
@@ -70,7 +71,7 @@ class JobWatch:
             job = await change_state(
                 uow,
                 job=job,
-                to="paused",
+                to=JobState.PAUSED,
                 actor=system_actor(job.room),
                 now=now,
                 lang=job.lang,

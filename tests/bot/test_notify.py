@@ -17,6 +17,7 @@ from bot.jobs.appointments import Appointment, classify_phone
 from bot.jobs.notify import FORWARD
 from bot.jobs.sending import ReceiptHandler, SendOptions, SmsSender
 from bot.jobs.sms import OutgoingSms, Receipt
+from bot.jobs.states import SmsState
 from bot.model import Lang
 from tests.fakes.sms import FakeGateway
 from tests.harness import DEFAULT_CONFIG, Harness
@@ -348,7 +349,7 @@ def test_forward_table_never_leaves_a_final_state() -> None:
     finals = {"delivered", "failed", "expired", "cancelled"}
     for to, sources in FORWARD.items():
         assert not finals & set(sources), (to, sources)
-    assert "pending" not in FORWARD["submitted"]
+    assert "pending" not in FORWARD[SmsState.SUBMITTED]
 
 
 async def test_revoked_decision_pauses_and_offers_a_correction(h: Harness) -> None:
