@@ -114,8 +114,9 @@ from bot.ports import UnitOfWork
 from bot.runtime.clock import Clock
 from bot.runtime.lease import LEASE_KEY, SMS_LEASE_KEY, Lease
 from storage.db import KIND_KEY, Database, _alembic_config, _current, _upgrade
+from storage.ledger import SqlDecisions, SqlLedger
 from storage.marks import SqlMarks
-from storage.repos import SqlDecisions, SqlLedger, SqlPlan
+from storage.plan import SqlPlan
 from storage.sealing import SealError, seal, unseal
 from storage.tables import UTCDateTime, metadata
 

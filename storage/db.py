@@ -24,20 +24,13 @@ from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from storage import tables
+from storage.appointments import SqlAppointments
 from storage.jobs import SqlJobs, SqlSuppressions
+from storage.ledger import SqlDecisions, SqlLedger
 from storage.marks import SqlCalls, SqlMarks
-from storage.repos import (
-    SqlAppointments,
-    SqlAudit,
-    SqlDecisions,
-    SqlInbox,
-    SqlLedger,
-    SqlOutbox,
-    SqlPlan,
-    SqlRooms,
-    SqlState,
-    SqlSubscriptions,
-)
+from storage.messaging import SqlAudit, SqlInbox, SqlOutbox
+from storage.plan import SqlPlan
+from storage.rooms import SqlRooms, SqlState, SqlSubscriptions
 from storage.stats import SqlStats
 
 MIGRATIONS = Path(__file__).parent / "migrations"

@@ -15,7 +15,7 @@ from bot.jobs.notify import CORRECTS, FORWARD, RELEASING, Job, NewMessage, Queue
 from bot.jobs.states import JobKind, JobState, SmsState
 from bot.model import RoomRef, as_lang
 from storage import tables as T
-from storage.repos import _Repo
+from storage.base import _Repo
 
 _JSON_FIELDS = {"sites", "decisions", "summary"}
 

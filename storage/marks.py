@@ -14,7 +14,7 @@ from bot.jobs.calls import Call, CallList
 from bot.jobs.marks import Mark
 from bot.model import RoomRef, as_lang
 from storage import tables as T
-from storage.repos import _Repo
+from storage.base import _Repo
 
 
 class SqlMarks(_Repo):

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import case, func, select
 
 from storage import tables as T
-from storage.repos import _Repo
+from storage.base import _Repo
 
 PREFIXES = ("reply", "alert", "briefing", "job")
 
