@@ -764,25 +764,25 @@ async def _locked(uow: UnitOfWork, job: Job) -> Job:
 
 
 def state_name(state: str, lang: Lang) -> str:
-    return t(lang, JOB_STATE_NAMES[state])
+    return t(lang, JOB_STATE_NAMES[JobState(state)])
 
 
 def kind_name(kind: str, lang: Lang) -> str:
-    return t(lang, JOB_KIND_NAMES[kind])
+    return t(lang, JOB_KIND_NAMES[JobKind(kind)])
 
 
-JOB_STATE_NAMES: Mapping[str, str] = {
-    "draft": N_("job.state.draft"),
-    "running": N_("job.state.running"),
-    "paused": N_("job.state.paused"),
-    "done": N_("job.state.done"),
-    "aborted": N_("job.state.aborted"),
+JOB_STATE_NAMES: Mapping[JobState, str] = {
+    JobState.DRAFT: N_("job.state.draft"),
+    JobState.RUNNING: N_("job.state.running"),
+    JobState.PAUSED: N_("job.state.paused"),
+    JobState.DONE: N_("job.state.done"),
+    JobState.ABORTED: N_("job.state.aborted"),
 }
 
-JOB_KIND_NAMES: Mapping[str, str] = {
-    "notify": N_("job.kind.notify"),
-    "correction": N_("job.kind.correction"),
-    "callback": N_("job.kind.callback"),
+JOB_KIND_NAMES: Mapping[JobKind, str] = {
+    JobKind.NOTIFY: N_("job.kind.notify"),
+    JobKind.CORRECTION: N_("job.kind.correction"),
+    JobKind.CALLBACK: N_("job.kind.callback"),
 }
 
 

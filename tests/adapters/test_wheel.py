@@ -26,28 +26,23 @@ def _sources(target: Path) -> None:
         shutil.copy2(ROOT / name, target / name)
 
 
+def run(
+    *cmd: str, stdin: str = "", cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        cmd, input=stdin, cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+        check=False,
+    )  # fmt: skip
+
+
 def test_the_wheel_carries_the_catalogs_and_answers_in_german(tmp_path: Path) -> None:
     src, dist, site, work = (tmp_path / d for d in ("src", "dist", "site", "work"))
     _sources(src)
     work.mkdir()
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--no-build-isolation",
-            "-q",
-            "-w",
-            str(dist),
-            str(src),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    build = run(
+        sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+        "-w", str(dist), str(src),
+    )  # fmt: skip
     assert build.returncode == 0, build.stderr
     (wheel,) = dist.glob("crisiscell-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -55,46 +50,28 @@ def test_the_wheel_carries_the_catalogs_and_answers_in_german(tmp_path: Path) ->
     for lang in ("fr", "nl", "de", "en"):
         assert f"bot/locale/{lang}/LC_MESSAGES/crisiscell.mo" in names, lang
 
-    install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "--no-deps",
-            "-q",
-            "--target",
-            str(site),
-            str(wheel),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    install = run(
+        sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site),
+        str(wheel),
+    )  # fmt: skip
     assert install.returncode == 0, install.stderr
     env = {**os.environ, "PYTHONPATH": str(site), "HOME": str(work)}
     env.pop("CRISISCELL_DB", None)
-    which = subprocess.run(
-        [sys.executable, "-c", "import bot; print(bot.__file__)"],
-        cwd=work,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
+    which = run(sys.executable, "-c", "import bot; print(bot.__file__)", cwd=work, env=env)
     assert which.stdout.startswith(str(site)), "the installed copy, not the checkout"
 
     def shell(stdin: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "adapters.cli", "shell", "--db", str(work / "d.sqlite3")],
-            input=stdin,
+        db = str(work / "d.sqlite3")
+        return run(
+            sys.executable,
+            "-m",
+            "adapters.cli",
+            "shell",
+            "--db",
+            db,
+            stdin=stdin,
             cwd=work,
             env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
         )
 
     german = shell("/hilfe\n")
